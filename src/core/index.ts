@@ -14,3 +14,4 @@ export { MT19937 } from './random/mt19937';
 export { NumpyLegacyRandom } from './random/numpyLegacy';
 export { TorchGenerator } from './random/torchGenerator';
 export { crLog } from './random/crlog';
+export { fma, glibcLog } from './random/glibcLog';

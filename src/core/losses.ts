@@ -6,7 +6,7 @@
  */
 import { attach } from './autograd';
 import * as ops from './ops';
-import { broadcastShapes, sameShape, type Shape, ShapeError, shapeStr } from './shape';
+import { broadcastShapes, contiguousStrides, numel, sameShape, type Shape, ShapeError, shapeStr } from './shape';
 import { allocate, roundFn, Tensor } from './tensor';
 import { broadcastInfo, tracer } from './trace';
 
@@ -41,49 +41,58 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
   const shape = broadcastShapes(input.shape, target.shape);
   const dtype = input.dtype === 'float64' || target.dtype === 'float64' ? 'float64' : 'float32';
   const r = roundFn(dtype);
-  const A = ops.expandValues(input, shape);
-  const B = ops.expandValues(target, shape);
-  const n = A.length;
-  const D = allocate(dtype, n); // d, kept for backward
-  const E = allocate(dtype, n);
+  const n = numel(shape);
   const p = r(param);
   const halfP = r(0.5 * p);
-  for (let i = 0; i < n; i++) D[i] = A[i] - B[i];
-  switch (kind) {
-    case 'mse':
-      for (let i = 0; i < n; i++) E[i] = D[i] * D[i];
-      break;
-    case 'l1':
-      for (let i = 0; i < n; i++) E[i] = Math.abs(D[i]);
-      break;
-    case 'huber':
-      for (let i = 0; i < n; i++) {
-        const z = Math.abs(D[i]);
-        E[i] = z < p ? r(r(0.5 * z) * z) : p * r(z - halfP);
+  // The broadcast is read through index maps (cached per shape pair), never copied to [N,N] operands, the way
+  // TensorIterator walks it with 0 strides along expanded dims.
+  const IA = storageIndex(shape, input);
+  const IB = storageIndex(shape, target);
+  const A = input.data;
+  const B = target.data;
+  const oa = input.offset;
+  const ob = target.offset;
+  const E = reduction === 'none' ? allocate(dtype, n) : null;
+  let s = 0;
+  const fast = kind === 'mse' && !E && dtype === 'float32' && input.dtype === 'float32' && target.dtype === 'float32' ? outerPair(shape, input, target) : undefined;
+  if (fast) s = mseSumF32(A, B, fast);
+  else for (let k = 0; k < n; k++) {
+    const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
+    let e: number;
+    switch (kind) {
+      case 'mse':
+        e = r(d * d);
+        break;
+      case 'l1':
+        e = Math.abs(d);
+        break;
+      case 'huber': {
+        const z = Math.abs(d);
+        e = z < p ? r(r(0.5 * z) * z) : r(p * r(z - halfP));
+        break;
       }
-      break;
-    case 'smooth_l1':
-      for (let i = 0; i < n; i++) {
-        const z = Math.abs(D[i]);
-        E[i] = p === 0 ? z : z < p ? r(r(r(0.5 * z) * z) / p) : z - halfP;
+      default: {
+        const z = Math.abs(d);
+        e = p === 0 ? z : z < p ? r(r(r(0.5 * z) * z) / p) : r(z - halfP);
       }
-      break;
+    }
+    if (E) E[k] = e;
+    else s += e;
   }
-  let out: Tensor;
-  if (reduction === 'none') out = new Tensor(E, shape);
-  else {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += E[i];
-    out = Tensor.scalar(reduction === 'mean' ? s / n : s, dtype);
-  }
+  const out = E ? new Tensor(E, shape) : Tensor.scalar(reduction === 'mean' ? s / n : s, dtype);
   recordLoss(OP_NAME[kind], input, target, shape, out.shape, kind === 'huber' ? { reduction, delta: param } : kind === 'smooth_l1' ? { reduction, beta: param } : { reduction });
   return attach(out, OP_NAME[kind], [input, target], (g) => {
     const G = reduction === 'none' ? g.values() : null;
     const g0 = G ? 0 : g.values()[0];
     const scale = reduction === 'mean' ? r(1 / n) : 1;
-    const GI = allocate(dtype, n);
-    for (let i = 0; i < n; i++) {
-      const d = D[i];
+    // ∂L/∂input summed back over the dims input was expanded along (negated for target).
+    const KA = gradIndex(shape, input.shape);
+    const KB = gradIndex(shape, target.shape);
+    const gi = input.requiresGrad ? new Float64Array(input.size) : null;
+    const gt = target.requiresGrad ? new Float64Array(target.size) : null;
+    if (fast && !G && gi && !gt) mseGradF32(A, B, fast, reduction === 'mean' ? 1 / n : 1, g0, gi);
+    else for (let k = 0; k < n; k++) {
+      const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
       let de: number;
       switch (kind) {
         case 'mse':
@@ -98,15 +107,164 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
         default:
           de = p === 0 ? Math.sign(d) : Math.abs(d) < p ? r(d / p) : Math.sign(d);
       }
-      const gi = G ? G[i] : g0;
-      GI[i] = r(de * scale) * gi;
+      const v = r(r(de * scale) * (G ? G[k] : g0));
+      if (gi) gi[KA[k]] += v;
+      if (gt) gt[KB[k]] -= v;
     }
-    const gElems = new Tensor(GI, shape);
-    return [
-      input.requiresGrad ? ops.sumTo(gElems, input.shape) : null,
-      target.requiresGrad ? ops.sumTo(new Tensor(GI.map((v) => -v), shape), target.shape) : null,
-    ];
+    const toT = (acc: Float64Array | null, like: Tensor): Tensor | null => {
+      if (!acc) return null;
+      const d = allocate(dtype, acc.length);
+      d.set(acc);
+      return new Tensor(d, like.shape);
+    };
+    return [toT(gi, input), toT(gt, target)];
   });
+}
+
+/**
+ * The common loss broadcasts, `[N,1]` vs `[N]` (→ [N,N]) and `[N]` vs `[N]`, as two loops over plain strides:
+ * element (i, j) reads a[ao + i·as0 + j·as1] and b[bo + i·bs0 + j·bs1], and input grads go to row-major index
+ * i·gs0 + j·gs1 of the input's own shape. Undefined for anything that is not a 1-D or 2-D broadcast.
+ */
+interface OuterPair {
+  n0: number;
+  n1: number;
+  ao: number;
+  as0: number;
+  as1: number;
+  bo: number;
+  bs0: number;
+  bs1: number;
+  gs0: number;
+  gs1: number;
+}
+
+function outerPair(shape: readonly number[], a: Tensor, b: Tensor): OuterPair | undefined {
+  if (shape.length > 2 || a.rank > 2 || b.rank > 2) return undefined;
+  const s2 = shape.length === 2 ? shape : [1, shape[0] ?? 1];
+  const strides = (t: Tensor, st: readonly number[], sh: readonly number[]): [number, number] => {
+    const lead = 2 - sh.length;
+    const get = (d: number): number => (d < lead || sh[d - lead] === 1 ? 0 : st[d - lead]);
+    return [get(0), get(1)];
+  };
+  const [as0, as1] = strides(a, a.strides, a.shape);
+  const [bs0, bs1] = strides(b, b.strides, b.shape);
+  const [gs0, gs1] = strides(a, contiguousStrides(a.shape), a.shape);
+  return { n0: s2[0], n1: s2[1], ao: a.offset, as0, as1, bo: b.offset, bs0, bs1, gs0, gs1 };
+}
+
+/**
+ * Σ (a − b)² over the pair. When the pair is a true outer grid (a varies along one dim only and b along the
+ * other, as `[N,1]` vs `[N]` → `[N,N]`), the grid sum has the closed form
+ *   Σ_i Σ_j (a_i − b_j)² = n_b · Σ_i (a_i − b̄)² + n_a · Σ_j (b_j − b̄)²
+ * which is O(N) instead of O(N²) — the difference between a plateaued seed run costing 0.3 ms a step and 10 µs.
+ * The result is the float64 value of the grid sum, rounded once; PyTorch's own float32 summation differs from
+ * it by its rounding (≈1e-7 relative, inside the golden tolerance). Other layouts are summed element by element
+ * with float32 rounding of every difference and square.
+ */
+function mseSumF32(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair): number {
+  const grid = gridAxes(p);
+  if (grid) {
+    const { a, b } = grid;
+    let bm = 0;
+    for (let j = 0; j < b.n; j++) bm += B[b.o + j * b.s];
+    bm /= b.n;
+    let sa = 0;
+    for (let i = 0; i < a.n; i++) sa += (A[a.o + i * a.s] - bm) ** 2;
+    let sb = 0;
+    for (let j = 0; j < b.n; j++) sb += (B[b.o + j * b.s] - bm) ** 2;
+    return b.n * sa + a.n * sb;
+  }
+  const f = Math.fround;
+  let s = 0;
+  for (let i = 0; i < p.n0; i++) {
+    let ia = p.ao + i * p.as0;
+    let ib = p.bo + i * p.bs0;
+    for (let j = 0; j < p.n1; j++, ia += p.as1, ib += p.bs1) {
+      const d = f(A[ia] - B[ib]);
+      s += f(d * d);
+    }
+  }
+  return s;
+}
+
+/** The two axes of an outer grid: a along one dim (n, offset, stride), b along the other; else undefined. */
+function gridAxes(p: OuterPair): { a: { n: number; o: number; s: number }; b: { n: number; o: number; s: number } } | undefined {
+  if (p.n0 < 2 || p.n1 < 2) return undefined;
+  if (p.as1 === 0 && p.bs0 === 0) return { a: { n: p.n0, o: p.ao, s: p.as0 }, b: { n: p.n1, o: p.bo, s: p.bs1 } };
+  if (p.as0 === 0 && p.bs1 === 0) return { a: { n: p.n1, o: p.ao, s: p.as1 }, b: { n: p.n0, o: p.bo, s: p.bs0 } };
+  return undefined;
+}
+
+/**
+ * ∂/∂a of `scale · Σ (a − b)²` times g, summed into the input's own shape. On an outer grid
+ * ∂/∂a_i = scale · 2 · n_b · (a_i − b̄) · g; otherwise element by element in float32.
+ */
+function mseGradF32(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair, scale: number, g: number, out: Float64Array): void {
+  const grid = gridAxes(p);
+  if (grid) {
+    const { a, b } = grid;
+    let bm = 0;
+    for (let j = 0; j < b.n; j++) bm += B[b.o + j * b.s];
+    bm /= b.n;
+    const gs = p.as1 === 0 ? p.gs0 : p.gs1;
+    const c = 2 * b.n * scale * g;
+    for (let i = 0; i < a.n; i++) out[i * gs] += c * (A[a.o + i * a.s] - bm);
+    return;
+  }
+  const f = Math.fround;
+  for (let i = 0; i < p.n0; i++) {
+    let ia = p.ao + i * p.as0;
+    let ib = p.bo + i * p.bs0;
+    let k = i * p.gs0;
+    for (let j = 0; j < p.n1; j++, ia += p.as1, ib += p.bs1, k += p.gs1) {
+      const d = f(A[ia] - B[ib]);
+      out[k] += f(f(2 * d * scale) * g);
+    }
+  }
+}
+
+const indexCache = new Map<string, Int32Array>();
+
+function cached(key: string, make: () => Int32Array): Int32Array {
+  let v = indexCache.get(key);
+  if (!v) {
+    if (indexCache.size > 64) indexCache.clear();
+    v = make();
+    indexCache.set(key, v);
+  }
+  return v;
+}
+
+/** For each element of the broadcast `shape`, the offset in `t`'s storage it reads, relative to `t.offset`. */
+function storageIndex(shape: readonly number[], t: Tensor): Int32Array {
+  return cached(`s${shape}|${t.shape}|${t.strides}`, () => walk(shape, t.shape, t.strides, 0));
+}
+
+/** For each element of the broadcast `shape`, the row-major index in a contiguous tensor of `own` shape. */
+function gradIndex(shape: readonly number[], own: readonly number[]): Int32Array {
+  return cached(`g${shape}|${own}`, () => walk(shape, own, contiguousStrides(own), 0));
+}
+
+function walk(shape: readonly number[], own: readonly number[], strides: readonly number[], offset: number): Int32Array {
+  const n = numel(shape);
+  const out = new Int32Array(n);
+  const rank = shape.length;
+  const lead = rank - own.length;
+  const st = shape.map((_, d) => (d < lead || own[d - lead] === 1 ? 0 : strides[d - lead]));
+  const idx = new Array<number>(rank).fill(0);
+  let off = offset;
+  for (let k = 0; k < n; k++) {
+    out[k] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]++;
+      off += st[d];
+      if (idx[d] < shape[d]) break;
+      off -= st[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
 }
 
 export const mseLoss = (input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor => pointwiseLoss('mse', input, target, reduction);

@@ -300,6 +300,13 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, label?: st
   const lead = x.shape.slice(0, -1);
   const shape = w.rank === 2 ? [...lead, outF] : lead;
   if (b && b.size !== outF && !(b.rank === 0)) throw new ShapeError(`linear bias ${shapeStr(b.shape)} does not match ${outF} outputs`);
+  // torch 1.13 sends a biased linear through addmm/addmv, which reject a 1-D weight (only a 0-dim bias on a 1-D input passes).
+  if (b && w.rank === 1 && (x.rank !== 1 || b.rank !== 0))
+    throw new ShapeError(
+      x.rank === 1
+        ? `output with shape [] doesn't match the broadcast shape ${shapeStr(b.shape)}: linear with 1-D input ${shapeStr(x.shape)}, 1-D weight ${shapeStr(w.shape)} and bias ${shapeStr(b.shape)}`
+        : `mat2 must be a matrix, got 1-D tensor: PyTorch's linear does not take a 1-D weight ${shapeStr(w.shape)} together with a bias ${shapeStr(b.shape)}`,
+    );
   const X = x.values();
   const W = w.values();
   const B = b ? b.values() : null;

@@ -43,6 +43,9 @@ export class ShapeError extends Error {
 export function broadcastShapes(...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
+  for (const s of shapes)
+    if (s.some((d) => !Number.isInteger(d) || d < 0))
+      throw new ShapeError(`shapes ${shapes.map(shapeStr).join(' and ')} cannot be broadcast: ${shapeStr(s)} has a negative or non-integer size`);
   for (const s of shapes) {
     const lead = rank - s.length;
     for (let d = 0; d < s.length; d++) {

@@ -2,7 +2,7 @@
  * NumPy's legacy generator (`np.random.seed` + `np.random.randn` / `shuffle`): MT19937, 53-bit doubles
  * from two draws, and the polar method that caches its second normal for the next call.
  */
-import { crLog } from './crlog';
+import { glibcLog } from './glibcLog';
 import { MT19937 } from './mt19937';
 
 export class NumpyLegacyRandom {
@@ -35,7 +35,8 @@ export class NumpyLegacyRandom {
       x2 = 2.0 * this.randomDouble() - 1.0;
       r2 = x1 * x1 + x2 * x2;
     } while (r2 >= 1.0 || r2 === 0.0);
-    const f = Math.sqrt((-2.0 * crLog(r2)) / r2);
+    // glibc's log, not an exact one: NumPy's normals carry glibc's 0.52-ulp rounding (see glibcLog.ts).
+    const f = Math.sqrt((-2.0 * glibcLog(r2)) / r2);
     this.gauss = f * x1;
     this.hasGauss = true;
     return f * x2;

@@ -9,11 +9,11 @@ export class TorchGenerator {
   private mt: MT19937;
 
   constructor(seed = 67280421310721) {
-    this.mt = new MT19937(seed > 0xffffffff ? seed % 2 ** 32 : seed);
+    this.mt = new MT19937(low32(seed));
   }
 
   manualSeed(seed: number): void {
-    this.mt = new MT19937(seed);
+    this.mt = new MT19937(low32(seed));
   }
 
   random(): number {
@@ -52,6 +52,12 @@ export class TorchGenerator {
       }
     }
   }
+}
+
+/** mt19937(uint64 seed) keeps `seed & 0xffffffff`, so `torch.manual_seed(2**32 + 42)` equals seed 42. */
+function low32(seed: number): number {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+  return seed % 2 ** 32;
 }
 
 /** a·b + c with (almost always) one rounding, as the fused multiply-add the compiled kernel uses. */

@@ -1,0 +1,400 @@
+/**
+ * Runs an experiment one optimizer step at a time, PyTorch's loop exactly:
+ *   for epoch: for batch (last partial batch kept): pred = model(x); loss = crit(pred, y);
+ *              opt.zero_grad() (unless zeroGrad: false); loss.backward(); opt.step()
+ * Every step leaves a StepRecord; every step's scalars are kept, full records only for recent steps plus a
+ * thinned history (memory stays bounded however long the run).
+ */
+import { backward } from '../core/autograd';
+import * as losses from '../core/losses';
+import * as ops from '../core/ops';
+import { Adam, AdamW } from '../core/optim/adam';
+import type { Optimizer } from '../core/optim/optimizer';
+import { RMSprop } from '../core/optim/rmsprop';
+import { SGD } from '../core/optim/sgd';
+import { NumpyLegacyRandom } from '../core/random/numpyLegacy';
+import { type Storage, Tensor } from '../core/tensor';
+import { tracer } from '../core/trace';
+import type { RunInfo, RunState } from '../protocol';
+import { buildDataset, type Dataset } from './data';
+import { DiagnosticsEngine } from './diagnostics';
+import { applyFix } from './fixes';
+import { Model } from './model';
+import { type Diagnosis, type DiagnosisCode, type ParamRecord, type StepRecord, type StepSummary, summarize, type WhatIf } from './records';
+import type { ExperimentSpec } from './spec';
+
+/** Parameters bigger than this are thinned in records: a sample of values, exact norms and min/max. */
+export const PARAM_SAMPLE = 64;
+
+export interface RunnerOptions {
+  baseDir?: string;
+  /** Pre-built data (from load.ts), so a CSV is read once. */
+  data?: Dataset;
+  /** Full records kept for the most recent steps; older ones are thinned. Default 2000. */
+  maxRecordedSteps?: number;
+  id?: string;
+}
+
+export interface RunOptions {
+  untilStep?: number;
+  signal?: AbortSignal;
+  /** Work this long before yielding to the event loop. */
+  chunkMs?: number;
+  onChunk?: (summaries: StepSummary[]) => void;
+  /** Called with every step's full record (the CLI keeps them all). */
+  onRecord?: (r: StepRecord) => void;
+}
+
+let runCounter = 0;
+
+function norm(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return Math.sqrt(s);
+}
+
+function sample(v: ArrayLike<number>): number[] {
+  const n = Math.min(v.length, PARAM_SAMPLE);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = v[i];
+  return out;
+}
+
+function stateRecord(st: Record<string, number | Storage> | undefined): Record<string, number | number[]> {
+  const out: Record<string, number | number[]> = {};
+  if (st) for (const [k, v] of Object.entries(st)) out[k] = typeof v === 'number' ? v : sample(v);
+  return out;
+}
+
+export function makeOptimizer(spec: ExperimentSpec, params: Tensor[]): Optimizer {
+  const o = spec.optimizer;
+  switch (o.type) {
+    case 'sgd':
+      return new SGD(params, o);
+    case 'rmsprop':
+      return new RMSprop(params, o);
+    case 'adam':
+      return new Adam(params, o);
+    case 'adamw':
+      return new AdamW(params, o);
+  }
+}
+
+export class Runner {
+  readonly id: string;
+  readonly data: Dataset;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly maxRecordedSteps: number;
+  state: RunState = 'idle';
+  stepCount = 0;
+  summaries: StepSummary[] = [];
+
+  private model!: Model;
+  private optimizer!: Optimizer;
+  private order!: Int32Array;
+  private shuffler?: NumpyLegacyRandom;
+  private recent = new Map<number, StepRecord>();
+  private older = new Map<number, StepRecord>();
+  private olderStride = 1;
+  private diag!: DiagnosticsEngine;
+  private pauseRequested = false;
+  private whatIfCache = new Map<string, WhatIf>();
+
+  constructor(readonly spec: ExperimentSpec, private readonly opts: RunnerOptions = {}) {
+    this.id = opts.id ?? `run-${Date.now().toString(36)}-${++runCounter}`;
+    this.data = opts.data ?? buildDataset(spec, opts.baseDir);
+    const n = this.data.x.shape[0];
+    this.stepsPerEpoch = Math.ceil(n / spec.training.batchSize);
+    this.totalSteps = this.stepsPerEpoch * spec.training.epochs;
+    this.maxRecordedSteps = Math.max(1, opts.maxRecordedSteps ?? 2000);
+    this.init();
+  }
+
+  private init(): void {
+    this.model = new Model(this.spec.model, this.spec.dtype ?? 'float32');
+    this.optimizer = makeOptimizer(this.spec, this.model.parameters());
+    this.order = Int32Array.from({ length: this.data.x.shape[0] }, (_, i) => i);
+    this.shuffler = this.spec.training.shuffle ? new NumpyLegacyRandom(this.spec.training.shuffleSeed ?? (this.spec.data.kind === 'synthetic' ? this.spec.data.seed : 0)) : undefined;
+    this.diag = new DiagnosticsEngine(this.spec, this.data, this.stepsPerEpoch);
+    this.stepCount = 0;
+    this.summaries = [];
+    this.recent.clear();
+    this.older.clear();
+    this.olderStride = 1;
+    this.state = 'idle';
+  }
+
+  get info(): RunInfo {
+    const params: Record<string, number[]> = {};
+    for (const p of this.model.parameters()) params[p.name!] = p.shape.slice();
+    const trueValues: Record<string, number[]> = {};
+    const names = [...this.model.layers.keys()];
+    if (this.data.trueWeights && names.length === 1) trueValues[`${names[0]}.weight`] = this.data.trueWeights;
+    const opt = this.optimizer;
+    return {
+      id: this.id,
+      name: this.spec.name,
+      source: 'experiment',
+      spec: this.spec,
+      dtype: this.spec.dtype ?? 'float32',
+      params,
+      trueValues,
+      optimizer: { type: opt.type, args: { ...opt.hyper } },
+      loss: { type: this.spec.loss.type, reduction: this.spec.loss.reduction ?? 'mean' },
+      totalSteps: this.totalSteps,
+      targetVar: this.data.targetVar,
+    };
+  }
+
+  get finished(): boolean {
+    return this.stepCount >= this.totalSteps || this.state === 'diverged' || this.state === 'stopped';
+  }
+
+  /** Batch `b` of the current epoch: rows in order, or a seeded permutation per epoch when shuffling. */
+  private batch(epoch: number, b: number): { x: Tensor; y: Tensor } {
+    const bs = this.spec.training.batchSize;
+    const n = this.data.x.shape[0];
+    const start = b * bs;
+    const len = Math.min(bs, n - start);
+    if (!this.shuffler) return { x: ops.narrow(this.data.x, 0, start, len), y: ops.narrow(this.data.y, 0, start, len) };
+    if (b === 0 && epoch >= 0) this.shuffler.shuffle(this.order);
+    const f = this.data.x.shape[1];
+    const yw = this.data.y.size / n;
+    const xv = this.data.x.values();
+    const yv = this.data.y.values();
+    const xs = this.data.x.dtype === 'float32' ? new Float32Array(len * f) : new Float64Array(len * f);
+    const ys = this.data.y.dtype === 'float32' ? new Float32Array(len * yw) : new Float64Array(len * yw);
+    for (let i = 0; i < len; i++) {
+      const r = this.order[start + i];
+      for (let j = 0; j < f; j++) xs[i * f + j] = xv[r * f + j];
+      for (let j = 0; j < yw; j++) ys[i * yw + j] = yv[r * yw + j];
+    }
+    return { x: new Tensor(xs, [len, f]), y: new Tensor(ys, this.data.y.rank === 1 ? [len] : [len, yw]) };
+  }
+
+  private lossOf(pred: Tensor, target: Tensor): Tensor {
+    const l = this.spec.loss;
+    const red = l.reduction ?? 'mean';
+    const t = l.targetShape ? ops.reshape(target, l.targetShape) : target;
+    switch (l.type) {
+      case 'mse':
+        return losses.mseLoss(pred, t, red);
+      case 'l1':
+        return losses.l1Loss(pred, t, red);
+      case 'huber':
+        return losses.huberLoss(pred, t, red, l.delta ?? 1);
+      case 'smooth_l1':
+        return losses.smoothL1Loss(pred, t, red, l.beta ?? 1);
+      case 'gaussian_nll':
+        return losses.gaussianNllLoss(pred, t, Tensor.full(pred.shape, 1, pred.dtype), red);
+      case 'handwritten_mse':
+        return losses.handwrittenMse(pred, t);
+    }
+  }
+
+  /** One optimizer update. Returns its record, or undefined when the run is over. */
+  step(): StepRecord | undefined {
+    if (this.finished) return undefined;
+    const k = this.stepCount;
+    const epoch = Math.floor(k / this.stepsPerEpoch);
+    const b = k % this.stepsPerEpoch;
+    const { x, y } = this.batch(epoch, b);
+    const params = this.model.parameters();
+    const before = params.map((p) => p.values().slice());
+
+    tracer.begin();
+    const pred = this.model.forward(x);
+    const forwardOps = tracer.end();
+    tracer.begin();
+    let loss = this.lossOf(pred, y);
+    // A loss with reduction 'none' is reduced by the loop, as a user would with `.mean()`.
+    if (loss.size !== 1) loss = ops.mean(loss);
+    const lossOps = tracer.end();
+    // Everything after the model's forward belongs to the loss (a hand-written loss is plain ops).
+    for (const r of lossOps) r.label ??= 'loss';
+    const opsTrace = forwardOps.concat(lossOps);
+
+    if (this.spec.training.zeroGrad !== false) this.optimizer.zeroGrad();
+    backward(loss);
+    const grads = params.map((p) => (p.grad ? p.grad.values().slice() : null));
+    this.optimizer.step();
+    this.stepCount++;
+
+    const lossValue = loss.item();
+    const rec: Record<string, ParamRecord> = {};
+    params.forEach((p, i) => {
+      const v = p.values();
+      const upd = new Float64Array(v.length);
+      let mn = Infinity;
+      let mx = -Infinity;
+      for (let j = 0; j < v.length; j++) {
+        upd[j] = v[j] - before[i][j];
+        if (v[j] < mn) mn = v[j];
+        if (v[j] > mx) mx = v[j];
+      }
+      const g = grads[i];
+      rec[p.name!] = {
+        shape: p.shape.slice(),
+        value: sample(v),
+        grad: g ? sample(g) : null,
+        state: stateRecord(this.optimizer.state.get(p)),
+        update: sample(upd),
+        norm: norm(v),
+        gradNorm: g ? norm(g) : 0,
+        updateNorm: norm(upd),
+        min: mn,
+        max: mx,
+        thinned: v.length > PARAM_SAMPLE || undefined,
+      };
+    });
+    const pv = pred.values();
+    const yv = y.values();
+    const mean = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s / a.length; };
+    const pm = mean(pv);
+    const ym = mean(yv);
+    let ps = 0;
+    for (let i = 0; i < pv.length; i++) ps += (pv[i] - pm) ** 2;
+    let yvar = 0;
+    for (let i = 0; i < yv.length; i++) yvar += (yv[i] - ym) ** 2;
+    const record: StepRecord = {
+      step: this.stepCount,
+      epoch,
+      batch: b,
+      loss: lossValue,
+      params: rec,
+      ops: opsTrace,
+      predMean: pm,
+      predStd: Math.sqrt(ps / pv.length),
+      targetMean: ym,
+      targetVar: yvar / yv.length,
+      lr: this.optimizer.lr,
+    };
+    this.keep(record);
+    this.summaries.push(summarize(record));
+    const diverged = this.diag.observe(record);
+    if (diverged) this.state = 'diverged';
+    else if (this.stepCount >= this.totalSteps) this.state = 'done';
+    return record;
+  }
+
+  private keep(r: StepRecord): void {
+    this.recent.set(r.step, r);
+    const evict = r.step - this.maxRecordedSteps;
+    const old = this.recent.get(evict);
+    if (!old) return;
+    this.recent.delete(evict);
+    if (evict % this.olderStride === 0) this.older.set(evict, old);
+    if (this.older.size > this.maxRecordedSteps) {
+      this.olderStride *= 2;
+      for (const s of this.older.keys()) if (s % this.olderStride !== 0) this.older.delete(s);
+    }
+  }
+
+  /** The record of `step`: full when kept, else only its scalars (`complete: false`). */
+  record(step: number): { record: StepRecord; complete: boolean } | undefined {
+    const full = this.recent.get(step) ?? this.older.get(step);
+    if (full) return { record: full, complete: true };
+    const s = this.summaries[step - 1];
+    if (!s) return undefined;
+    const params: Record<string, ParamRecord> = {};
+    for (const [name, p] of Object.entries(s.params))
+      params[name] = { shape: [], value: p.values, grad: null, state: {}, update: [], norm: p.norm, gradNorm: p.gradNorm, updateNorm: p.updateNorm, thinned: true };
+    return { record: { step: s.step, epoch: s.epoch, batch: s.batch, loss: s.loss, params, ops: [] }, complete: false };
+  }
+
+  /** Runs until `untilStep` (default: the end), yielding to the event loop every `chunkMs`. */
+  async run(o: RunOptions = {}): Promise<void> {
+    const until = Math.min(o.untilStep ?? this.totalSteps, this.totalSteps);
+    const chunkMs = o.chunkMs ?? 15;
+    this.pauseRequested = false;
+    if (this.finished) return;
+    this.state = 'running';
+    while (this.stepCount < until && !this.finished) {
+      const t0 = Date.now();
+      const first = this.summaries.length;
+      while (this.stepCount < until && !this.finished && Date.now() - t0 < chunkMs) {
+        const r = this.step();
+        if (r && o.onRecord) o.onRecord(r);
+      }
+      o.onChunk?.(this.summaries.slice(first));
+      if (o.signal?.aborted) {
+        this.state = 'stopped';
+        return;
+      }
+      if (this.pauseRequested) {
+        this.state = 'paused';
+        return;
+      }
+      if (this.stepCount < until && !this.finished) await new Promise<void>((res) => setImmediate(res));
+    }
+    if (this.state === 'running') this.state = this.stepCount >= this.totalSteps ? 'done' : 'paused';
+  }
+
+  /** Runs synchronously to the end (or `untilStep`): for the CLI and tests. */
+  runSync(untilStep = this.totalSteps, onRecord?: (r: StepRecord) => void): void {
+    while (this.stepCount < untilStep && !this.finished) {
+      const r = this.step();
+      if (r && onRecord) onRecord(r);
+    }
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+    if (this.state !== 'running' && !this.finished) this.state = 'paused';
+  }
+
+  stop(): void {
+    this.pauseRequested = true;
+    if (!this.finished || this.state === 'running') this.state = 'stopped';
+  }
+
+  /** Back to step 0 with the same initial weights and data. */
+  reset(): void {
+    this.init();
+  }
+
+  diagnostics(): Diagnosis[] {
+    return this.diag.list();
+  }
+
+  /** Runs the spec again with the fix of diagnosis `code` applied; the original is run to the end if it is not. */
+  async whatIf(code: DiagnosisCode): Promise<WhatIf | undefined> {
+    const d = this.diagnostics().find((x) => x.code === code && x.fix?.specFix);
+    if (!d) return undefined;
+    const cached = this.whatIfCache.get(code);
+    if (cached) return cached;
+    const fixed = applyFix(this.spec, d.fix!.specFix!, this.data);
+    const other = new Runner(fixed, { baseDir: this.opts.baseDir, maxRecordedSteps: 1 });
+    const orig = this.finished && this.stepCount >= this.totalSteps ? this : new Runner(this.spec, { data: this.data, maxRecordedSteps: 1 });
+    await other.run({ chunkMs: 30 });
+    if (orig !== this) await orig.run({ chunkMs: 30 });
+    const res: WhatIf = {
+      code,
+      fix: d.fix!.description,
+      originalFinalLoss: finalLoss(orig),
+      fixedFinalLoss: finalLoss(other),
+      losses: decimate(other.summaries.map((s) => [s.step, s.loss] as [number, number]), 1000),
+      finalParams: Object.fromEntries(Object.entries(other.summaries[other.summaries.length - 1]?.params ?? {}).map(([k, v]) => [k, v.values])),
+    };
+    this.whatIfCache.set(code, res);
+    return res;
+  }
+}
+
+/** The mean loss over the last epoch (or last 100 steps): a batch's loss alone is too noisy to compare. */
+export function finalLoss(r: Runner): number {
+  const n = Math.min(r.summaries.length, Math.max(1, Math.min(r.stepsPerEpoch, 100)));
+  const tail = r.summaries.slice(-n);
+  return tail.reduce((s, x) => s + x.loss, 0) / Math.max(1, tail.length);
+}
+
+/** Keeps at most `max` points, taking each bucket's first point (plus the last point). */
+export function decimate<T>(pts: T[], max: number): T[] {
+  if (pts.length <= max) return pts;
+  const stride = pts.length / (max - 1);
+  const out: T[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(pts[Math.floor(i * stride)]);
+  out.push(pts[pts.length - 1]);
+  return out;
+}
