@@ -135,7 +135,7 @@ export class DiagnosticsEngine {
         code: 'unscaled-features',
         severity: 'warning',
         step: 1,
-        message: `Input features are far from unit scale: standard deviations ${std.map((s, i) => `${names[i]} ${fmt(s)}`).join(', ')} (largest ${fmt(max)}, largest/smallest ratio ${fmt(ratio)}). Gradients grow with the inputs' scale, so plain SGD needs a learning rate ~${fmt(max * max)}× smaller and any bias learns far slower than the weights. Fix: standardize each feature (subtract its mean, divide by its std).`,
+        message: `Input features are far from unit scale: standard deviations ${std.map((s, i) => `${names[i]} ${fmt(s)}`).join(', ')} (largest ${fmt(max)}, largest/smallest ratio ${fmt(ratio)}). Gradients grow with the inputs' scale, so plain SGD needs a learning rate ~${fmt(Number((max * max).toPrecision(1)))}× smaller than on unit-scale inputs and any bias learns far slower than the weights. Fix: standardize each feature (subtract its mean, divide by its std).`,
         evidence: { featureStd: std, featureMean: this.data.featureMean, ratio },
         fix: this.spec.data.kind === 'inline' ? { description: 'standardize each feature' } : { description: 'standardize each feature (data.standardize: true)', specFix: 'standardize-features' },
       });
@@ -250,7 +250,7 @@ export class DiagnosticsEngine {
 
   private checkPlateau(r: StepRecord): void {
     const L = this.losses;
-    const w = Math.min(1000, Math.max(50, this.stepsPerEpoch));
+    const w = Math.min(1000, Math.max(50, this.stepsPerEpoch, Math.floor(L.length / 3)));
     if (L.length < 2 * w) return;
     const tail = L.slice(-w);
     const prev = L.slice(-2 * w, -w);

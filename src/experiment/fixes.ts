@@ -20,10 +20,17 @@ export function applyFix(spec: ExperimentSpec, fix: SpecFix, data?: Dataset): Ex
     case 'standardize-features': {
       s.data = { ...s.data, standardize: true } as ExperimentSpec['data'];
       if (s.data.kind === 'inline') throw new Error('inline data cannot be standardized by a what-if');
-      // Plain SGD's stable step scales with the inputs' variance: keep the same step relative to the curvature.
-      if (s.optimizer.type === 'sgd' && data) {
-        const maxVar = Math.max(...data.featureStd.map((v) => v * v));
-        if (maxVar > 1) s.optimizer = { ...s.optimizer, lr: s.optimizer.lr * maxVar };
+      // Keep the step the same relative to the problem: plain SGD's stable step scales with the inputs'
+      // variance; adaptive optimizers step ~lr per weight, and standardizing multiplies the weights by the std.
+      if (data) {
+        const maxStd = Math.max(...data.featureStd);
+        const o = s.optimizer;
+        if (maxStd > 1) {
+          const base = o.lr ?? (o.type === 'rmsprop' ? 0.01 : o.type === 'sgd' ? 0.01 : 0.001);
+          // SGD is capped at 0.1, a stable step for unit-scale inputs, so an already-unstable lr is not carried over.
+          const lr = o.type === 'sgd' ? Math.min(base * maxStd * maxStd, 0.1) : base * maxStd;
+          s.optimizer = { ...o, lr } as ExperimentSpec['optimizer'];
+        }
       }
       break;
     }

@@ -358,34 +358,41 @@ export class Runner {
     return this.diag.list();
   }
 
-  /** Runs the spec again with the fix of diagnosis `code` applied; the original is run to the end if it is not. */
-  async whatIf(code: DiagnosisCode): Promise<WhatIf | undefined> {
+  /**
+   * Runs the spec again with the fix of diagnosis `code` applied, for as many steps as this run has planned
+   * (or `steps`), and compares final losses; the original is run to the same step on a copy if it is not there.
+   */
+  async whatIf(code: DiagnosisCode, steps?: number): Promise<WhatIf | undefined> {
     const d = this.diagnostics().find((x) => x.code === code && x.fix?.specFix);
     if (!d) return undefined;
-    const cached = this.whatIfCache.get(code);
+    const until = steps ?? this.totalSteps;
+    const key = `${code}@${until}`;
+    const cached = this.whatIfCache.get(key);
     if (cached) return cached;
     const fixed = applyFix(this.spec, d.fix!.specFix!, this.data);
     const other = new Runner(fixed, { baseDir: this.opts.baseDir, maxRecordedSteps: 1 });
-    const orig = this.finished && this.stepCount >= this.totalSteps ? this : new Runner(this.spec, { data: this.data, maxRecordedSteps: 1 });
-    await other.run({ chunkMs: 30 });
-    if (orig !== this) await orig.run({ chunkMs: 30 });
+    const reached = this.stepCount >= until || (this.finished && this.state !== 'stopped');
+    const orig = reached ? this : new Runner(this.spec, { data: this.data, maxRecordedSteps: 1 });
+    await other.run({ chunkMs: 30, untilStep: until });
+    if (orig !== this) await orig.run({ chunkMs: 30, untilStep: until });
     const res: WhatIf = {
       code,
       fix: d.fix!.description,
-      originalFinalLoss: finalLoss(orig),
-      fixedFinalLoss: finalLoss(other),
+      originalFinalLoss: finalLoss(orig, until),
+      fixedFinalLoss: finalLoss(other, until),
       losses: decimate(other.summaries.map((s) => [s.step, s.loss] as [number, number]), 1000),
-      finalParams: Object.fromEntries(Object.entries(other.summaries[other.summaries.length - 1]?.params ?? {}).map(([k, v]) => [k, v.values])),
+      finalParams: Object.fromEntries(Object.entries(other.summaries[Math.min(until, other.summaries.length) - 1]?.params ?? {}).map(([k, v]) => [k, v.values])),
     };
-    this.whatIfCache.set(code, res);
+    this.whatIfCache.set(key, res);
     return res;
   }
 }
 
 /** The mean loss over the last epoch (or last 100 steps): a batch's loss alone is too noisy to compare. */
-export function finalLoss(r: Runner): number {
-  const n = Math.min(r.summaries.length, Math.max(1, Math.min(r.stepsPerEpoch, 100)));
-  const tail = r.summaries.slice(-n);
+export function finalLoss(r: Runner, untilStep = r.summaries.length): number {
+  const upto = r.summaries.slice(0, untilStep);
+  const n = Math.min(upto.length, Math.max(1, Math.min(r.stepsPerEpoch, 100)));
+  const tail = upto.slice(-n);
   return tail.reduce((s, x) => s + x.loss, 0) / Math.max(1, tail.length);
 }
 
