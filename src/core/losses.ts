@@ -287,7 +287,9 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
       throw new ShapeError(`var is of incorrect size ${shapeStr(v.shape)} for input ${shapeStr(input.shape)}`);
   }
   const elements = broadcastShapes(input.shape, target.shape, v.shape);
-  const vc = new Tensor(v.values().map((x) => Math.max(x, eps)), v.shape);
+  if (v.values().some((x) => x < 0)) throw new Error('gaussian_nll_loss: var has negative entry/entries');
+  // PyTorch clamps a clone of var in place under no_grad, so the gradient flows to var unchanged (even where clamped).
+  const vc = attach(new Tensor(v.values().map((x) => Math.max(x, eps)), v.shape), 'clamp', [v], (g) => [g]);
   const sq = ops.pow(ops.sub(input, target), 2);
   let loss = ops.mul(ops.add(ops.log(vc), ops.div(sq, vc)), 0.5);
   if (full) loss = ops.add(loss, 0.5 * Math.log(2 * Math.PI));
