@@ -117,8 +117,10 @@ export class DiagnosticsEngine {
   }
 
   private checkOps(r: StepRecord): void {
+    // A composed library loss (gaussian_nll) runs its own `sub` before its record: name the loss, not the sub.
+    const libraryLoss = r.ops.some((op) => op.loss && op.broadcast);
     r.ops.forEach((op, i) => {
-      const lb = lossBroadcastDiagnosis(op, r.step, i);
+      const lb = libraryLoss && !op.loss ? undefined : lossBroadcastDiagnosis(op, r.step, i);
       if (lb) this.add(lb);
       if (op.discarded) this.add(discardedDiagnosis(op, r.step, i));
     });
@@ -220,10 +222,16 @@ export class DiagnosticsEngine {
     this.ratios.push(this.updateRatio(r));
     const L = this.losses;
     const n = L.length;
+    // Window means by index, not slices: this runs every step.
+    const avg = (a: number[], from: number, to: number): number => {
+      let t = 0;
+      for (let i = from; i < to; i++) t += a[i];
+      return t / (to - from);
+    };
     if (n >= 20) {
-      const recent = this.ratios.slice(-10).reduce((a, b) => a + b, 0) / 10;
-      const lNow = L.slice(-10).reduce((a, b) => a + b, 0) / 10;
-      const lPrev = L.slice(-20, -10).reduce((a, b) => a + b, 0) / 10;
+      const recent = avg(this.ratios, n - 10, n);
+      const lNow = avg(L, n - 10, n);
+      const lPrev = avg(L, n - 20, n - 10);
       if (recent > 0.1 && lNow > 1.5 * lPrev)
         this.add({
           code: 'lr-too-high',
@@ -235,9 +243,9 @@ export class DiagnosticsEngine {
         });
     }
     if (n >= 100) {
-      const recent = this.ratios.slice(-100).reduce((a, b) => a + b, 0) / 100;
+      const recent = avg(this.ratios, n - 100, n);
       const drop = (L[n - 100] - L[n - 1]) / Math.max(Math.abs(L[n - 100]), 1e-30);
-      if (recent < 1e-6 && Math.abs(drop) < 0.01 && L[n - 1] > 0.1 * L[0] && L[n - 1] > 1e-6)
+      if (recent < 1e-5 && Math.abs(drop) < 0.01 && L[n - 1] > 0.1 * L[0] && L[n - 1] > 1e-6)
         this.add({
           code: 'lr-too-low',
           severity: 'warning',

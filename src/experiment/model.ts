@@ -23,8 +23,9 @@ export class Model {
     }
   }
 
+  private params?: Tensor[];
   parameters(): Tensor[] {
-    return [...this.layers.values()].flatMap((l) => l.parameters());
+    return (this.params ??= [...this.layers.values()].flatMap((l) => l.parameters()));
   }
 
   /** Runs the forward steps; an op with `assign: false` runs and its result is dropped (and marked so in the trace). */

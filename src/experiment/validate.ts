@@ -193,6 +193,7 @@ function layerErrors(name: string, l: LinearLayerSpec): SpecError[] {
     } else {
       if (w.length !== l.in) errs.push({ path: `${base}.weight`, message: `a flat weight is 1-D [in]: expected ${l.in} values, got ${w.length}` });
       if (l.out !== 1) errs.push({ path: `${base}.weight`, message: `a flat (1-D) weight gives one output, but out = ${l.out}; use rows [[..]] for [out,in]` });
+      if (l.bias !== false) errs.push({ path: `${base}.bias`, message: 'expected false: F.linear rejects a 1-D weight with a bias ("mat2 must be a matrix"); set "bias": false or give the weight as rows [[..]]' });
     }
   }
   if (l.biasValue !== undefined) {
