@@ -1,0 +1,68 @@
+"""The trace channel: JSON lines on a file descriptor of their own, never mixed with the script's prints."""
+import json
+import math
+import os
+import time
+
+
+def _sanitize(v):
+    # JSON has no NaN/Infinity; the reader turns these strings back into numbers.
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return v
+    if isinstance(v, dict):
+        return {k: _sanitize(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_sanitize(x) for x in v]
+    return v
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=True).encode
+_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
+
+class Channel:
+    def __init__(self, fd=None, path=None):
+        self._f = None
+        if fd is not None:
+            os.set_inheritable(fd, False)  # exec'd children of the script must not write into the trace
+            self._f = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 16)
+        elif path:
+            self._f = open(path, "w", encoding="utf-8", buffering=1 << 16)
+        self._last_flush = time.monotonic()
+        self._pid = os.getpid()
+
+    def send(self, obj):
+        f = self._f
+        if f is None or os.getpid() != self._pid:  # a forked DataLoader worker stays silent
+            return
+        s = _encode(obj)
+        if "NaN" in s or "Infinity" in s:
+            s = _encode_strict(_sanitize(obj))
+        try:
+            f.write(s + "\n")
+            now = time.monotonic()
+            if now - self._last_flush > 0.1:  # the panel streams live without a flush per step
+                f.flush()
+                self._last_flush = now
+        except (BrokenPipeError, OSError, ValueError):
+            self._f = None  # the reader went away: keep the script running, stop tracing output
+
+    def flush(self):
+        if self._f is not None and os.getpid() == self._pid:
+            try:
+                self._f.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self._f = None
+
+    def close(self):
+        self.flush()
+        if self._f is not None and os.getpid() == self._pid:
+            try:
+                self._f.close()
+            except OSError:
+                pass
+        self._f = None
