@@ -85,7 +85,9 @@ export async function traceCommand(argv: string[]): Promise<number> {
   process.removeListener('SIGINT', onSig);
   process.removeListener('SIGTERM', onSig);
   const ms = Date.now() - t0;
-  const diags = run.diagnostics().slice().reverse(); // oldest first reads like the run
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  // Errors first, then in the order the run met them.
+  const diags = run.diagnostics().slice().reverse().sort((a, b) => rank[a.severity] - rank[b.severity] || a.step - b.step);
   const records = run.records();
   const code = out.state === 'error' || out.state === 'stopped' ? (out.end?.exitCode || 1) : 0;
 
