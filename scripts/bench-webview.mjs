@@ -99,7 +99,7 @@ try {
         const check = () => {
           if (stats.lastRenderSteps === steps && document.body.dataset.shownDetail === String(last)) {
             const end = stats.lastRenderEnd;
-            requestAnimationFrame(() => done({ totalMs: end - t0, postMessageMs: tPosted - t0, panelMs: end - tStepsEvent, nextFrameMs: performance.now() - t0 }));
+            requestAnimationFrame(() => done({ totalMs: end - t0, postMessageMs: tPosted - t0, deliveryMs: tStepsEvent - tPosted, panelMs: end - tStepsEvent, nextFrameMs: performance.now() - t0 }));
           } else requestAnimationFrame(check);
         };
         requestAnimationFrame(check);
@@ -109,6 +109,24 @@ try {
   await panel.settle();
   const counts = await panel.page.evaluate(() => document.querySelectorAll('#shapes .op-row').length);
 
+  // Control: the same page with no messages for as long as the stream lasts. Frames over 33 ms here come
+  // from the machine (other processes, GC), not from the panel, and tell how to read the stream's figures.
+  const idle = await panel.page.evaluate(
+    (ms) =>
+      new Promise((done) => {
+        const frames = [];
+        let last = 0;
+        const t0 = performance.now();
+        const tick = (t) => {
+          if (last) frames.push(t - last);
+          last = t;
+          if (performance.now() - t0 < ms) requestAnimationFrame(tick);
+          else done(frames);
+        };
+        requestAnimationFrame(tick);
+      }),
+    Math.round((posts.length / hz) * 1000),
+  );
   const streamed = await panel.page.evaluate(
     ({ hz }) =>
       new Promise((done) => {
@@ -161,6 +179,9 @@ try {
       // of the redraw that shows them: includes the browser's structured clone of 100 000 step objects.
       totalMs: r2(firstRender.totalMs),
       postMessageMs: r2(firstRender.postMessageMs),
+      // postMessage's return to the steps message's dispatch: the browser's deserialization of it (and the
+      // small run/status/diagnostics messages before it).
+      deliveryMs: r2(firstRender.deliveryMs),
       // From the moment the steps message is dispatched to the panel (deserialization, checks, history,
       // charts, stepper, shapes) to the end of that redraw: the panel's own cost.
       panelMs: r2(firstRender.panelMs),
@@ -183,6 +204,12 @@ try {
       p95RedrawMs: r2(pct(renders, 0.95)),
       longTasks: streamed.longTasks.length,
     },
+    idleControl: {
+      frames: idle.length,
+      maxFrameMs: r2(Math.max(0, ...idle)),
+      framesOver33ms: idle.filter((f) => f > GOAL_FRAME_MS).length,
+    },
+    loadAverage: (await import('node:os')).loadavg().map((x) => r2(x)),
     errors,
     bundleKB: Math.round(require('node:fs').statSync(join(root, 'dist/webview/panel.js')).size / 1024),
   };

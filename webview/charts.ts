@@ -143,6 +143,10 @@ export class ChartsView {
   private pending = new Set<'loss' | 'weights' | 'grads'>();
   private next = 0;
 
+  get hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Marks every chart for redraw (new steps, a theme or scale change). */
   invalidate(): void {
     this.pending.add('loss').add('weights').add('grads');
@@ -238,6 +242,7 @@ export class ChartsView {
     const y = chart.options.scales!.y!;
     const type = log ? 'logarithmic' : 'linear';
     if (y.type !== type) (y as { type: string }).type = type;
+    chart.canvas.dataset.yScale = type;
     chart.update('none');
   }
 

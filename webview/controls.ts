@@ -34,8 +34,9 @@ export class Controls {
     const live = state === 'running' || state === 'paused' || state === 'idle';
     const show = (a: ControlAction, visible: boolean, enabled: boolean) => {
       const b = this.buttons.get(a)!;
-      b.hidden = !visible;
-      b.toggleAttribute('disabled', !enabled);
+      // Unchanged attributes are left alone: this runs on every frame of a live run.
+      if (b.hidden !== !visible) b.hidden = !visible;
+      if (b.hasAttribute('disabled') === enabled) b.toggleAttribute('disabled', !enabled);
     };
     show('pause', state === 'running', state === 'running');
     show('resume', state !== 'running', state === 'paused' || state === 'idle');
@@ -43,6 +44,6 @@ export class Controls {
     show('stepEpoch', true, state === 'paused' || state === 'idle');
     show('reset', true, state !== undefined);
     show('stop', true, live);
-    this.status.textContent = text;
+    if (this.status.textContent !== text) this.status.textContent = text;
   }
 }

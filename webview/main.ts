@@ -252,6 +252,8 @@ class Panel {
     return best || this.current;
   }
 
+  private chartsTimer = 0;
+  private nextChartsAt = 0;
   private dragTimer = 0;
   private requestThrottled(step: number): void {
     window.clearTimeout(this.dragTimer);
@@ -334,9 +336,26 @@ class Panel {
     };
     part('header');
     if (d.charts) this.charts.invalidate();
-    // The first draw of a run is whole; after that, charts share frames when one frame cannot fit them all.
-    const budget = this.stats.lastRenderSteps === 0 ? Infinity : 10;
-    const chartsLeft = this.charts.update(this.history, run, this.whatIf, budget);
+    let chartsLeft = false;
+    if (this.charts.hasPending) {
+      // The first draw of a run is whole and immediate. After that, charts may use about a third of the main
+      // thread: when a redraw costs more (a huge history, a slow or busy machine) they redraw less often
+      // instead of making frames late, and when one frame cannot fit all three they share frames.
+      const firstDraw = this.stats.lastRenderSteps === 0;
+      const wait = firstDraw ? 0 : this.nextChartsAt - performance.now();
+      if (wait > 1) {
+        if (!this.chartsTimer)
+          this.chartsTimer = window.setTimeout(() => {
+            this.chartsTimer = 0;
+            this.mark();
+          }, wait);
+      } else {
+        const tc = performance.now();
+        chartsLeft = this.charts.update(this.history, run, this.whatIf, firstDraw ? Infinity : 10);
+        const cost = performance.now() - tc;
+        this.nextChartsAt = performance.now() + Math.min(250, 2 * cost);
+      }
+    }
     part('charts');
     if (d.nav || d.charts) {
       this.stepper.setPosition(this.current, this.history.firstStep, this.history.lastStep, run?.totalSteps ?? 0);
@@ -371,8 +390,8 @@ class Panel {
     if (this.stats.renders.length > 10000) this.stats.renders.splice(0, 5000);
     this.stats.lastRenderEnd = t1;
     this.stats.lastRenderSteps = this.history.length;
-    if (chartsLeft && !this.frame) this.frame = requestAnimationFrame(() => this.render());
-    this.stats.busy = this.frame !== 0;
+    if (chartsLeft && !this.frame && !this.chartsTimer) this.frame = requestAnimationFrame(() => this.render());
+    this.stats.busy = this.frame !== 0 || this.chartsTimer !== 0;
   }
 }
 

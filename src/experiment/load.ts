@@ -20,9 +20,25 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   } catch (e) {
     const msg = (e as Error).message;
     const m = /position (\d+)/.exec(msg);
-    const where = m ? (() => { const lc = lineCol(text, Number(m[1])); return ` at line ${lc.line}, column ${lc.column}`; })() : '';
-    return { ok: false, errors: [{ path: '', message: `not valid JSON${where}: ${msg.replace(/ in JSON at position \d+.*$/, '')}` }] };
+    const pos = m ? Number(m[1]) : tokenPosition(text, msg);
+    const where = pos !== undefined ? (() => { const lc = lineCol(text, pos); return ` at line ${lc.line}, column ${lc.column}`; })() : '';
+    // V8 quotes up to 20 characters of the source for an unexpected token, newlines and all: name the token only.
+    const what = msg.replace(/ in JSON at position \d+.*$/s, '').replace(/^(Unexpected token '.+?'), .*$/s, '$1');
+    return { ok: false, errors: [{ path: '', message: `not valid JSON${where}: ${what}${text.trim() === '' ? ' (the file is empty)' : ''}` }] };
   }
+}
+
+/**
+ * Where V8's "Unexpected token 'X', …"context"… is not valid JSON" happened: its context is the source from 10
+ * characters before the token (marked by a leading `...`) to 10 after, or the source's start when the token is
+ * nearer than that. Undefined when the whole (short) source is quoted.
+ */
+function tokenPosition(text: string, msg: string): number | undefined {
+  const m = /^Unexpected token '.+?', (\.\.\.)?"(.*)"(\.\.\.)? is not valid JSON$/s.exec(msg);
+  if (!m || (!m[1] && !m[3])) return undefined;
+  const at = m[1] ? text.indexOf(m[2]) : 0;
+  if (at < 0) return undefined;
+  return m[1] ? at + 10 : m[2].length - 10;
 }
 
 /** Validates and builds the data (which may read a CSV relative to `baseDir`). */
@@ -47,7 +63,8 @@ export function loadSpecFile(file: string): LoadResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    return { ok: false, errors: [{ path: '', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, errors: [{ path: '', message: `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code ?? (e as Error).message}` }] };
   }
   return parseSpecText(text, dirname(file));
 }

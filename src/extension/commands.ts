@@ -8,6 +8,7 @@ import type { ControlAction } from '../protocol';
 import type { Launcher } from './launcher';
 import type { PanelHost } from './panel';
 import type { RunHub } from './runHub';
+import { withoutRelativeSchema } from './presetText';
 import { runToCsv, runToJson } from './runExport';
 import { SHOW_RUN_COMMAND } from './runsTree';
 import { SHOW_PANEL_COMMAND } from './runIndicators';
@@ -143,7 +144,8 @@ async function openAsJson(launcher: Launcher, arg: unknown): Promise<vscode.Text
     return undefined;
   }
   const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(vscode.Uri.file(p.file)));
-  const doc = await vscode.workspace.openTextDocument({ language: 'json', content: text });
+  const doc = await vscode.workspace.openTextDocument({ language: 'json', content: withoutRelativeSchema(text) });
   await vscode.window.showTextDocument(doc, { preview: false });
   return doc;
 }
+

@@ -29,7 +29,8 @@ export function panelCsp(cspSource: string, nonce: string): string {
 
 export function panelHtml(o: PanelHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new Error('panelHtml: the nonce must be at least 16 base64/url-safe characters');
-  if (/[;'"\r\n]/.test(o.cspSource)) throw new Error(`panelHtml: cspSource ${JSON.stringify(o.cspSource)} is not a CSP source list`);
+  // VS Code's webview.cspSource is e.g. `'self' https://*.vscode-cdn.net`: quotes are legal, `;` and `"` are not.
+  if (/[;"<>\r\n]/.test(o.cspSource)) throw new Error(`panelHtml: cspSource ${JSON.stringify(o.cspSource)} is not a CSP source list`);
   const links = o.styleUris
     .map((u) => `<link rel="stylesheet" href="${attr(u)}"${/codicon\.css(\?|#|$)/.test(u) ? ' id="vscode-codicon-stylesheet"' : ''}>`)
     .join('\n    ');

@@ -5,9 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StepRecord } from '../../src/experiment/records';
+import type { ExperimentSpec } from '../../src/experiment/spec';
 import { runner } from './experiment-presetRuns';
 
-const short = (epochs: number) => (s: { training: { epochs: number } }) => (s.training.epochs = epochs);
+const short = (epochs: number) => (s: ExperimentSpec) => {
+  s.training.epochs = epochs;
+};
 
 test('step() one at a time gives exactly the records runSync() and run() give', async () => {
   const a = runner('seed-broadcast', short(2));
@@ -212,7 +215,7 @@ test('the last partial batch is kept: 250 samples in batches of 100 are 3 steps 
 });
 
 test('shuffle is seeded: the same order twice, NumPy\'s np.random.shuffle order, different from unshuffled', () => {
-  const spec = (shuffle: boolean) => (s: Parameters<typeof runner>[1] extends ((x: infer T) => void) | undefined ? T : never) => {
+  const spec = (shuffle: boolean) => (s: ExperimentSpec) => {
     if (s.data.kind === 'synthetic') s.data.samples = 250;
     s.training = { epochs: 2, batchSize: 10, shuffle, shuffleSeed: 7 };
   };

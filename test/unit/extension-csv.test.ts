@@ -63,3 +63,22 @@ test('on the shipped house-prices CSV the built experiment validates, trains, an
     assert.ok(!r.diagnostics().some((d) => d.code === 'loss-broadcast'), 'no broadcast: the prediction is squeezed');
   }
 });
+
+test('Open Experiment as JSON: every preset loses only its relative $schema line and stays the same experiment', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { withoutRelativeSchema } = await import('../../src/extension/presetText');
+  const dir = join(REPO, 'presets');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.gradexp.json'));
+  assert.ok(files.length >= 9, `${files.length} presets`);
+  for (const f of files) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const out = withoutRelativeSchema(text);
+    const { $schema, ...rest } = JSON.parse(text);
+    assert.equal(typeof $schema, 'string', `${f} has a $schema`);
+    assert.deepEqual(JSON.parse(out), rest, f);
+    assert.equal(text.split('\n').length - out.split('\n').length, 1, `${f}: exactly one line removed`);
+  }
+  // An absolute schema URL is left alone.
+  const abs = '{\n  "$schema": "https://example.com/s.json",\n  "name": "x"\n}';
+  assert.equal(withoutRelativeSchema(abs), abs);
+});

@@ -168,6 +168,11 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     assert.ok(weights.colour > 100, `second weight pixels: ${weights.colour}`);
     assert.ok(grads.colour > 200, `gradient norm pixels: ${grads.colour}`);
     for (const c of [loss, weights, grads]) assert.ok(c.painted > 2000, `painted ${c.painted}`);
+    const legend = (id: string) => p.page.$$eval(`#${id} .legend-item`, (items) => items.map((i) => i.textContent));
+    const run = (rec.messages[0] as RunMessage).run;
+    assert.deepEqual(await legend('legend-loss'), ['loss', `Var(y) = ${Math.round(run.targetVar!).toLocaleString('en-US')}`]);
+    assert.deepEqual(await legend('legend-weights'), ['layer1.weight[0]', 'true layer1.weight[0] = 5', 'layer1.weight[1]', 'true layer1.weight[1] = 3']);
+    assert.deepEqual(await legend('legend-grads'), ['‖∇ layer1.weight‖']);
     noErrors(p);
   });
 
@@ -225,6 +230,8 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     await p.page.waitForFunction(() => document.querySelector('#banner .diag[data-code="loss-broadcast"] .what-if')?.textContent === 'What if');
     const afterPx = await canvasPixels(p, 'chart-loss', DARK.vars['--vscode-charts-green']);
     assert.ok(afterPx.colour > before.colour + 100, `what-if curve pixels: ${before.colour} → ${afterPx.colour}`);
+    const fix = rec.whatIfs!['loss-broadcast'].whatIf.fix;
+    assert.ok((await p.page.$$eval('#legend-loss .legend-item', (l) => l.map((i) => i.textContent))).includes(`what if: ${fix}`));
     noErrors(p);
   });
 
@@ -359,6 +366,54 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     // The host answers ready by sending the run again; the stepper returns to the step it showed.
     await p.sendAll(rec.messages);
     await waitShown(p, rec.steps! - 1);
+    noErrors(p);
+  });
+
+  test('the log-scale toggles switch the loss and gradient axes', async () => {
+    const p = await replayed();
+    const scale = (id: string) => p.page.$eval(`#${id}`, (c) => (c as HTMLElement).dataset.yScale);
+    assert.equal(await scale('chart-loss'), 'logarithmic');
+    await p.page.click('#log-loss');
+    await p.settle();
+    assert.equal(await scale('chart-loss'), 'linear');
+    assert.equal(await scale('chart-grads'), 'logarithmic', 'the other chart keeps its scale');
+    await p.page.click('#log-grads');
+    await p.settle();
+    assert.equal(await scale('chart-grads'), 'linear');
+    assert.ok((await canvasPixels(p, 'chart-loss', DARK.vars['--vscode-charts-blue'])).colour > 200, 'the loss is still drawn on a linear axis');
+    noErrors(p);
+  });
+
+  test('a reset (steps with replace) restarts the history and the stepper follows the new run', async () => {
+    const p = await replayed();
+    const firstBatch = rec.messages.find((m) => m.type === 'steps')!;
+    await p.send({ ...firstBatch, replace: true });
+    await waitShown(p, 10);
+    assert.equal(await p.page.$eval('.step-slider', (s) => (s as HTMLInputElement).max), '10');
+    assert.equal(await p.page.evaluate(() => (window as unknown as { gdPanelStats: { lastRenderSteps: number } }).gdPanelStats.lastRenderSteps), 10);
+    noErrors(p);
+  });
+
+  test('a traced script: op rows link to their source line (revealSource), and there is no What if', async () => {
+    const p = await open();
+    const run = { id: 'trace-1', name: 'seed.py', source: 'trace', script: '/work/seed.py', dtype: 'float32', params: { 'layer1.weight': [1, 2] }, optimizer: { type: 'rmsprop', args: { lr: 0.01, alpha: 0.99, eps: 1e-8 } }, totalSteps: 0 };
+    const detail = rec.details['1'];
+    const ops = detail.record.ops.map((op, i) => ({ ...op, source: { file: '/work/seed.py', line: [14, 15, 31][i] } }));
+    const diagnoses = finalDiagnoses.filter((d) => d.code === 'loss-broadcast').map((d) => ({ ...d, location: { file: '/work/seed.py', line: 31 } }));
+    await p.sendAll([
+      { type: 'run', run },
+      { type: 'steps', runId: 'trace-1', steps: rec.messages.find((m) => m.type === 'steps')!.type === 'steps' ? (rec.messages.find((m) => m.type === 'steps') as { steps: unknown[] }).steps.slice(0, 1) : [] },
+      { type: 'diagnostics', runId: 'trace-1', diagnostics: diagnoses },
+      { type: 'stepDetail', runId: 'trace-1', record: { ...detail.record, ops }, complete: true },
+    ]);
+    await p.settle();
+    await waitShown(p, 1);
+    assert.deepEqual(await p.page.$$eval('#shapes .op-source', (a) => a.map((x) => x.textContent)), ['seed.py:14', 'seed.py:15', 'seed.py:31']);
+    assert.match(await p.page.textContent('#run-meta') ?? '', /trace of \/work\/seed\.py/);
+    p.posted.length = 0;
+    await p.page.click('#shapes .op-row[data-op-index="2"] .op-source');
+    assert.deepEqual(p.posted, [{ type: 'revealSource', file: '/work/seed.py', line: 31 }]);
+    assert.equal(await p.page.$$eval('#banner .what-if', (b) => b.length), 0, 'a trace cannot be re-run with a fix');
     noErrors(p);
   });
 });
