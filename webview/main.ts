@@ -42,6 +42,8 @@ export interface PanelStats {
   lastMessageMs: number;
   /** True while a redraw is scheduled (tests wait for false before reading the page). */
   busy: boolean;
+  /** How many steps the charts showed when all three were last up to date. */
+  chartSteps: number;
 }
 
 const byId = <T extends HTMLElement>(id: string) => {
@@ -61,6 +63,8 @@ class Panel {
   private hostError: string | undefined;
   private current = 0;
   private following = true;
+  /** A reloaded panel waits for its saved step to come back from the host. */
+  private restoring = false;
   private readonly details = new Map<number, Detail>();
   private readonly requested = new Map<number, number>();
   private lastFollowRequest = 0;
@@ -69,7 +73,7 @@ class Panel {
   private shownStep = 0;
   private dirty = { charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
   private frame = 0;
-  readonly stats: PanelStats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, busy: false };
+  readonly stats: PanelStats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, busy: false, chartSteps: 0 };
 
   private readonly charts: ChartsView;
   private readonly banner: DiagnosisBanner;
@@ -145,12 +149,14 @@ class Panel {
     switch (m.type) {
       case 'steps': {
         if (m.replace) {
-          // A reset: the old steps and records are gone, and the user wants to watch the new run.
+          // A reset or a snapshot of the whole run: the old steps and records are gone.
           this.history.clear();
           this.details.clear();
           this.requested.clear();
           this.whatIf = undefined;
-          this.following = true;
+          // The host also re-sends a whole history with `replace` (in chunks) when a reloaded panel is ready:
+          // then the stepper stays where the user left it. Any other replace is a reset: follow the new run.
+          if (!this.restoring) this.following = true;
         }
         const hadCurrent = this.history.indexOf(this.current) >= 0;
         this.history.append(m.steps);
@@ -171,6 +177,7 @@ class Panel {
       case 'stepDetail':
         this.details.delete(m.record.step);
         this.details.set(m.record.step, { record: m.record, complete: m.complete });
+        if (this.restoring && m.record.step === this.current) this.restoring = false;
         this.requested.delete(m.record.step);
         while (this.details.size > DETAIL_CACHE) this.details.delete(this.details.keys().next().value as number);
         if (m.record.step === this.current || m.record.step === this.current - 1 || (this.following && m.record.step > this.shownStep - 1)) this.mark('detail');
@@ -214,6 +221,7 @@ class Panel {
       this.highlightOp = undefined;
       this.current = restoredStep ?? 0;
       this.following = restoredStep === undefined;
+      this.restoring = restoredStep !== undefined;
     }
     this.saveState();
     this.markAll();
@@ -231,6 +239,7 @@ class Panel {
     if (!this.run) return;
     this.current = step;
     this.following = step >= this.history.lastStep;
+    this.restoring = false;
     if (this.highlightOp && this.highlightOp.step !== step) this.highlightOp = undefined;
     if (settled) {
       this.request(step);
@@ -262,10 +271,19 @@ class Panel {
     }, 120);
   }
 
+  private followTimer = 0;
+  /** Asks for the latest step's record at most every FOLLOW_REQUEST_MS, and always for the last one. */
   private followLatest(): void {
-    const now = performance.now();
-    if (now - this.lastFollowRequest < FOLLOW_REQUEST_MS) return;
-    this.lastFollowRequest = now;
+    const wait = this.lastFollowRequest + FOLLOW_REQUEST_MS - performance.now();
+    if (wait > 0) {
+      if (!this.followTimer)
+        this.followTimer = window.setTimeout(() => {
+          this.followTimer = 0;
+          if (this.following) this.followLatest();
+        }, wait);
+      return;
+    }
+    this.lastFollowRequest = performance.now();
     this.request(this.history.lastStep);
   }
 
@@ -341,8 +359,9 @@ class Panel {
       // The first draw of a run is whole and immediate. After that, charts may use about a third of the main
       // thread: when a redraw costs more (a huge history, a slow or busy machine) they redraw less often
       // instead of making frames late, and when one frame cannot fit all three they share frames.
-      const firstDraw = this.stats.lastRenderSteps === 0;
-      const wait = firstDraw ? 0 : this.nextChartsAt - performance.now();
+      // Only a live run is throttled: a snapshot, a reset or a paused run's step is drawn at once.
+      const live = this.runState === 'running' && this.stats.chartSteps > 0;
+      const wait = live ? this.nextChartsAt - performance.now() : 0;
       if (wait > 1) {
         if (!this.chartsTimer)
           this.chartsTimer = window.setTimeout(() => {
@@ -351,9 +370,10 @@ class Panel {
           }, wait);
       } else {
         const tc = performance.now();
-        chartsLeft = this.charts.update(this.history, run, this.whatIf, firstDraw ? Infinity : 10);
+        chartsLeft = this.charts.update(this.history, run, this.whatIf, live ? 10 : Infinity);
         const cost = performance.now() - tc;
         this.nextChartsAt = performance.now() + Math.min(250, 2 * cost);
+        if (!chartsLeft) this.stats.chartSteps = this.history.length;
       }
     }
     part('charts');

@@ -122,7 +122,8 @@ export class DiagnosticsEngine {
     r.ops.forEach((op, i) => {
       const lb = libraryLoss && !op.loss ? undefined : lossBroadcastDiagnosis(op, r.step, i);
       if (lb) this.add(lb);
-      if (op.discarded) this.add(discardedDiagnosis(op, r.step, i));
+      // A discarded op that would not have changed the shape (squeeze of [100]) is harmless: say nothing.
+      if (op.discarded && op.output.join() !== op.inputs[0]?.join()) this.add(discardedDiagnosis(op, r.step, i));
     });
   }
 
@@ -194,6 +195,17 @@ export class DiagnosticsEngine {
     const growing = n >= 10 && L[n - 1] > 1e6 * Math.max(minSoFar, 1e-30) && L.slice(-5).every((v, i, a) => i === 0 || v > a[i - 1]);
     if (Number.isFinite(r.loss) && !bad && !growing) return false;
     const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : bad ? `${bad[0]} became non-finite` : `the loss grew to ${fmt(r.loss)}, ${fmt(r.loss / minSoFar)}× its lowest value, rising every step`;
+    const badData = this.nonFiniteData();
+    if (badData) {
+      this.add({
+        code: 'divergence',
+        severity: 'error',
+        step: r.step,
+        message: `Training diverged at step ${r.step}: ${what}, because the data itself holds non-finite values (${badData}). No learning rate fixes that. The run was stopped. Fix: remove or impute the NaN/Infinity entries (a float32 cast turns values beyond ±3.4e38 into Infinity).`,
+        evidence: { step: r.step, loss: Number.isFinite(r.loss) ? r.loss : String(r.loss), data: badData },
+      });
+      return true;
+    }
     const finite = L.filter(Number.isFinite);
     const per = finite.length > 2 ? Math.pow(finite[finite.length - 1] / finite[0], 1 / (finite.length - 1)) : NaN;
     this.add({
@@ -205,6 +217,19 @@ export class DiagnosticsEngine {
       fix: { description: 'lower the learning rate (÷100)', specFix: 'lower-lr' },
     });
     return true;
+  }
+
+  /** "3 in x, 1 in y" when the dataset holds NaN/Infinity, else undefined. */
+  private nonFiniteData(): string | undefined {
+    const count = (v: ArrayLike<number>) => {
+      let c = 0;
+      for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) c++;
+      return c;
+    };
+    const cx = count(this.data.x.values());
+    const cy = count(this.data.y.values());
+    if (!cx && !cy) return undefined;
+    return [cx ? `${cx} in x` : '', cy ? `${cy} in y` : ''].filter(Boolean).join(', ');
   }
 
   private updateRatio(r: StepRecord): number {
@@ -244,7 +269,9 @@ export class DiagnosticsEngine {
     }
     if (n >= 100) {
       const recent = avg(this.ratios, n - 100, n);
-      const drop = (L[n - 100] - L[n - 1]) / Math.max(Math.abs(L[n - 100]), 1e-30);
+      // Window means, not two single batch losses: batch noise alone moves a single loss by more than 1%.
+      const early = avg(L, n - 100, n - 90);
+      const drop = (early - avg(L, n - 10, n)) / Math.max(Math.abs(early), 1e-30);
       if (recent < 1e-5 && Math.abs(drop) < 0.01 && L[n - 1] > 0.1 * L[0] && L[n - 1] > 1e-6)
         this.add({
           code: 'lr-too-low',

@@ -309,6 +309,11 @@ export class Runner {
     const chunkMs = o.chunkMs ?? 15;
     this.pauseRequested = false;
     if (this.finished) return;
+    // Cancelled before it started: not even one chunk.
+    if (o.signal?.aborted) {
+      this.state = 'stopped';
+      return;
+    }
     this.state = 'running';
     while (this.stepCount < until && !this.finished) {
       const t0 = Date.now();

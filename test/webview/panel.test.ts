@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import type { DiagnosticsMessage, RunMessage } from '../../src/protocol';
+import type { DiagnosticsMessage, RunMessage, StepsMessage } from '../../src/protocol';
 import type { Diagnosis } from '../../src/experiment/records';
 import { launchChromium, loadRecording, openPanel, ROOT, SEED_FIXTURE, skipReason, startPanelServer, type Panel, type PanelServer, type Recording } from './harness';
 import { DARK, LIGHT, type TestTheme } from './themes';
@@ -363,9 +363,18 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     await p.settle();
     assert.deepEqual(p.posted[0], { type: 'ready', restoredRunId: runId });
     assert.equal(await p.page.textContent('#run-name'), (rec.messages[0] as RunMessage).run.name, 'the run is shown before the host answers');
-    // The host answers ready by sending the run again; the stepper returns to the step it showed.
-    await p.sendAll(rec.messages);
+    // The host answers ready with a snapshot, as panelChannel does: run, the history in chunks (the first
+    // with replace), diagnostics, status. The stepper returns to the step it showed.
+    const all = rec.messages.flatMap((m) => (m.type === 'steps' ? m.steps : []));
+    await p.sendAll([
+      rec.messages[0],
+      { type: 'steps', runId, steps: all.slice(0, 100), replace: true },
+      { type: 'steps', runId, steps: all.slice(100) },
+      { type: 'diagnostics', runId, diagnostics: finalDiagnoses },
+      rec.messages[rec.messages.length - 1],
+    ]);
     await waitShown(p, rec.steps! - 1);
+    assert.equal(await p.page.inputValue('.step-slider'), String(rec.steps! - 1));
     noErrors(p);
   });
 
@@ -402,7 +411,7 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     const diagnoses = finalDiagnoses.filter((d) => d.code === 'loss-broadcast').map((d) => ({ ...d, location: { file: '/work/seed.py', line: 31 } }));
     await p.sendAll([
       { type: 'run', run },
-      { type: 'steps', runId: 'trace-1', steps: rec.messages.find((m) => m.type === 'steps')!.type === 'steps' ? (rec.messages.find((m) => m.type === 'steps') as { steps: unknown[] }).steps.slice(0, 1) : [] },
+      { type: 'steps', runId: 'trace-1', steps: (rec.messages.find((m) => m.type === 'steps') as StepsMessage).steps.slice(0, 1) },
       { type: 'diagnostics', runId: 'trace-1', diagnostics: diagnoses },
       { type: 'stepDetail', runId: 'trace-1', record: { ...detail.record, ops }, complete: true },
     ]);
