@@ -14,7 +14,7 @@ import { RMSprop } from '../core/optim/rmsprop';
 import { SGD } from '../core/optim/sgd';
 import { NumpyLegacyRandom } from '../core/random/numpyLegacy';
 import { type Storage, Tensor } from '../core/tensor';
-import { tracer } from '../core/trace';
+import { type OpRecord, tracer } from '../core/trace';
 import type { RunInfo, RunState } from '../protocol';
 import { buildDataset, type Dataset } from './data';
 import { DiagnosticsEngine } from './diagnostics';
@@ -100,6 +100,7 @@ export class Runner {
   private diag!: DiagnosticsEngine;
   private pauseRequested = false;
   private whatIfCache = new Map<string, WhatIf>();
+  private lastOps?: OpRecord[];
 
   constructor(readonly spec: ExperimentSpec, private readonly opts: RunnerOptions = {}) {
     this.id = opts.id ?? `run-${Date.now().toString(36)}-${++runCounter}`;
@@ -122,6 +123,7 @@ export class Runner {
     this.recent.clear();
     this.older.clear();
     this.olderStride = 1;
+    this.lastOps = undefined;
     this.state = 'idle';
   }
 
@@ -213,7 +215,11 @@ export class Runner {
     const lossOps = tracer.end();
     // Everything after the model's forward belongs to the loss (a hand-written loss is plain ops).
     for (const r of lossOps) r.label ??= 'loss';
-    const opsTrace = forwardOps.concat(lossOps);
+    // A model runs the same ops with the same shapes step after step: share the previous step's trace then, so
+    // thousands of kept records do not each hold their own copy.
+    let opsTrace = forwardOps.concat(lossOps);
+    if (this.lastOps && sameTrace(this.lastOps, opsTrace)) opsTrace = this.lastOps;
+    this.lastOps = opsTrace;
 
     if (this.spec.training.zeroGrad !== false) this.optimizer.zeroGrad();
     backward(loss);
@@ -391,6 +397,27 @@ export class Runner {
     this.whatIfCache.set(key, res);
     return res;
   }
+}
+
+const sameNums = (a: readonly number[] | undefined, b: readonly number[] | undefined): boolean => {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** True when two traces record the same ops on the same shapes with the same flags and arguments. */
+export function sameTrace(a: OpRecord[], b: OpRecord[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x.op !== y.op || x.label !== y.label || !!x.discarded !== !!y.discarded || !!x.loss !== !!y.loss || !sameNums(x.output, y.output)) return false;
+    if (x.inputs.length !== y.inputs.length || x.inputs.some((s, k) => !sameNums(s, y.inputs[k]))) return false;
+    if (!sameNums(x.broadcast?.shape, y.broadcast?.shape)) return false;
+    if (JSON.stringify(x.args) !== JSON.stringify(y.args)) return false;
+  }
+  return true;
 }
 
 /** The mean loss over the last epoch (or last 100 steps): a batch's loss alone is too noisy to compare. */
