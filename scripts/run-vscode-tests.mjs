@@ -55,26 +55,31 @@ function cleanup() {
   })();
   return cleaning.finally(() => (cleaning = undefined));
 }
-process.on('exit', () => live.server?.killNow());
+// Synchronous: usable from 'exit' and signal handlers, where awaiting a browser close may never finish.
+function killAllNow() {
+  live.server?.killNow();
+  if (live.workspace) rmSync(live.workspace, { recursive: true, force: true, maxRetries: 3 });
+}
+process.on('exit', killAllNow);
 for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
   process.on(sig, () => {
-    console.error(`run-vscode-tests: ${sig}, stopping code-server (pgid ${live.server?.pid ?? '-'})`);
-    live.server?.killNow();
-    void cleanup().finally(() => process.exit(code));
-    setTimeout(() => process.exit(code), 5000).unref();
+    console.error(`run-vscode-tests: ${sig}, killing code-server (pgid ${live.server?.pid ?? '-'})`);
+    killAllNow();
+    // Chromium is playwright's child and dies with this process.
+    process.exit(code);
   });
 }
 process.on('uncaughtException', (e) => {
   console.error('run-vscode-tests: uncaught', e);
-  live.server?.killNow();
-  void cleanup().finally(() => process.exit(1));
+  killAllNow();
+  process.exit(1);
 });
 // Watchdog over everything (server start, browser, suites): nothing may outlive this.
 const totalMs = LAUNCHES.length * (launchTimeoutMs + 90_000);
 const watchdog = setTimeout(() => {
   console.error(`run-vscode-tests: gave up after ${totalMs} ms`);
-  live.server?.killNow();
-  void cleanup().finally(() => process.exit(124));
+  killAllNow();
+  process.exit(124);
 }, totalMs);
 
 function fail(code, msg) {

@@ -199,7 +199,7 @@ export class ChartsView {
       if (whatIf) {
         lossSets.push({
           label: `what if: ${whatIf.fix}`,
-          data: whatIf.losses.map(([x, y]) => ({ x, y: this.logLoss && y <= 0 ? NaN : y })),
+          data: whatIf.losses.map(([x, y]) => ({ x, y: y === null || (this.logLoss && y <= 0) ? NaN : y })),
           borderColor: c.whatIf,
           backgroundColor: c.whatIf,
           borderDash: [2, 2],

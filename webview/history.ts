@@ -58,7 +58,8 @@ export class History {
       const s = batch[j];
       const i = this.length + j;
       this.steps.data[i] = s.step;
-      this.loss.data[i] = s.loss;
+      // null is how JSON carries NaN/Infinity; a typed array would turn it into 0, so it becomes NaN (a gap).
+      this.loss.data[i] = s.loss ?? NaN;
       for (const name in s.params) {
         const p = s.params[name];
         // Column lookups by name are cached per param: a 100 000-step history appends in a few ms.
@@ -68,9 +69,9 @@ export class History {
         for (let k = 0; k < vals.length; k++) {
           let c = pc.values[k];
           if (!c) c = pc.values[k] = this.column(this.values, this.valueSeries, name, k, n, i);
-          c.data[i] = vals[k];
+          c.data[i] = vals[k] ?? NaN;
         }
-        pc.grad.data[i] = p.gradNorm;
+        pc.grad.data[i] = p.gradNorm ?? NaN;
       }
     }
     this.length = n;

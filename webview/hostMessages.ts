@@ -11,6 +11,12 @@ type Check = string | null; // null = fine, else the reason
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';
+/**
+ * A measured value: a number, or null where JSON carried NaN/Infinity (JSON.stringify writes null for them,
+ * and a diverging run or a traced script can produce them). The panel draws null as a gap and shows "—".
+ */
+const isVal = (v: unknown): v is number | null => typeof v === 'number' || v === null;
+const isValArr = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.every(isVal);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNumArr = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
@@ -49,7 +55,7 @@ function checkRunInfo(v: unknown): Check {
 function checkSummary(v: unknown): Check {
   if (!isObj(v)) return 'must be an object';
   if (!isInt(v.step) || v.step < 0) return 'step must be a non-negative integer';
-  if (typeof v.loss !== 'number') return 'loss must be a number';
+  if (typeof v.loss !== 'number' && v.loss !== null) return 'loss must be a number';
   const params = v.params;
   if (!isObj(params)) return 'params must be an object';
   for (const k in params) {
@@ -57,8 +63,8 @@ function checkSummary(v: unknown): Check {
     if (!isObj(p)) return `params.${k}: must be an object`;
     const values = p.values;
     if (!Array.isArray(values)) return `params.${k}: values must be a number array`;
-    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return `params.${k}: values must be a number array`;
-    if (typeof p.gradNorm !== 'number' || typeof p.updateNorm !== 'number' || typeof p.norm !== 'number') return `params.${k}: gradNorm, updateNorm and norm must be numbers`;
+    for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number' && values[i] !== null) return `params.${k}: values must be a number array`;
+    if (!isVal(p.gradNorm) || !isVal(p.updateNorm) || !isVal(p.norm)) return `params.${k}: gradNorm, updateNorm and norm must be numbers`;
   }
   return null;
 }
@@ -66,12 +72,12 @@ function checkSummary(v: unknown): Check {
 function checkParamRecord(v: unknown): Check {
   if (!isObj(v)) return 'must be an object';
   if (!isShape(v.shape)) return 'shape must be a shape';
-  if (!isNumArr(v.value)) return 'value must be a number array';
-  if (v.grad !== null && !isNumArr(v.grad)) return 'grad must be a number array or null';
-  if (!isNumArr(v.update)) return 'update must be a number array';
-  const s = checkRecordOf(v.state, 'state', (x) => (isNum(x) || isNumArr(x) ? null : 'must be a number or number array'));
+  if (!isValArr(v.value)) return 'value must be a number array';
+  if (v.grad !== null && !isValArr(v.grad)) return 'grad must be a number array or null';
+  if (!isValArr(v.update)) return 'update must be a number array';
+  const s = checkRecordOf(v.state, 'state', (x) => (isVal(x) || isValArr(x) ? null : 'must be a number or number array'));
   if (s) return s;
-  if (!isNum(v.norm) || !isNum(v.gradNorm) || !isNum(v.updateNorm)) return 'norm, gradNorm and updateNorm must be numbers';
+  if (!isVal(v.norm) || !isVal(v.gradNorm) || !isVal(v.updateNorm)) return 'norm, gradNorm and updateNorm must be numbers';
   return null;
 }
 
@@ -94,7 +100,7 @@ function checkOp(v: unknown): Check {
 function checkStepRecord(v: unknown): Check {
   if (!isObj(v)) return 'record must be an object';
   if (!isInt(v.step) || v.step < 0) return 'record.step must be a non-negative integer';
-  if (!isNum(v.loss) || !isNum(v.epoch) || !isNum(v.batch)) return 'record.loss, epoch and batch must be numbers';
+  if (!isVal(v.loss) || !isNum(v.epoch) || !isNum(v.batch)) return 'record.loss, epoch and batch must be numbers';
   const p = checkRecordOf(v.params, 'record.params', checkParamRecord);
   if (p) return p;
   if (!Array.isArray(v.ops)) return 'record.ops must be an array';
@@ -123,8 +129,8 @@ function checkDiagnosis(v: unknown): Check {
 function checkWhatIf(v: unknown): Check {
   if (!isObj(v)) return 'whatIf must be an object';
   if (!isStr(v.code) || !isStr(v.fix)) return 'whatIf.code and whatIf.fix must be strings';
-  if (!isNum(v.originalFinalLoss) || !isNum(v.fixedFinalLoss)) return 'whatIf final losses must be numbers';
-  if (!Array.isArray(v.losses) || !v.losses.every((p) => Array.isArray(p) && p.length === 2 && isNum(p[0]) && isNum(p[1])))
+  if (!isVal(v.originalFinalLoss) || !isVal(v.fixedFinalLoss)) return 'whatIf final losses must be numbers';
+  if (!Array.isArray(v.losses) || !v.losses.every((p) => Array.isArray(p) && p.length === 2 && isNum(p[0]) && isVal(p[1])))
     return 'whatIf.losses must be [step, loss] pairs';
   return null;
 }

@@ -40,6 +40,8 @@ export interface PanelStats {
   /** Time of the last redraw's parts, and of handling the last host message (checks included). */
   lastParts: Record<string, number>;
   lastMessageMs: number;
+  /** Total time spent handling host messages (checks and model updates, after the browser delivered them). */
+  messageMs: number;
   /** True while a redraw is scheduled (tests wait for false before reading the page). */
   busy: boolean;
   /** How many steps the charts showed when all three were last up to date. */
@@ -73,7 +75,7 @@ class Panel {
   private shownStep = 0;
   private dirty = { charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
   private frame = 0;
-  readonly stats: PanelStats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, busy: false, chartSteps: 0 };
+  readonly stats: PanelStats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, messageMs: 0, busy: false, chartSteps: 0 };
 
   private readonly charts: ChartsView;
   private readonly banner: DiagnosisBanner;
@@ -121,6 +123,7 @@ class Panel {
     const t0 = performance.now();
     this.onMessageChecked(data);
     this.stats.lastMessageMs = performance.now() - t0;
+    this.stats.messageMs += this.stats.lastMessageMs;
   }
 
   private onMessageChecked(data: unknown): void {
@@ -222,6 +225,7 @@ class Panel {
       this.current = restoredStep ?? 0;
       this.following = restoredStep === undefined;
       this.restoring = restoredStep !== undefined;
+      this.stats.chartSteps = 0;
     }
     this.saveState();
     this.markAll();
@@ -359,9 +363,10 @@ class Panel {
       // The first draw of a run is whole and immediate. After that, charts may use about a third of the main
       // thread: when a redraw costs more (a huge history, a slow or busy machine) they redraw less often
       // instead of making frames late, and when one frame cannot fit all three they share frames.
-      // Only a live run is throttled: a snapshot, a reset or a paused run's step is drawn at once.
-      const live = this.runState === 'running' && this.stats.chartSteps > 0;
-      const wait = live ? this.nextChartsAt - performance.now() : 0;
+      // The first draw of a run is immediate. A snapshot of a long run arrives in many chunks, each a frame
+      // apart: drawing the charts for every chunk would cost more than all the rest.
+      const throttled = this.stats.chartSteps > 0;
+      const wait = throttled ? this.nextChartsAt - performance.now() : 0;
       if (wait > 1) {
         if (!this.chartsTimer)
           this.chartsTimer = window.setTimeout(() => {
@@ -370,7 +375,7 @@ class Panel {
           }, wait);
       } else {
         const tc = performance.now();
-        chartsLeft = this.charts.update(this.history, run, this.whatIf, live ? 10 : Infinity);
+        chartsLeft = this.charts.update(this.history, run, this.whatIf, throttled ? 10 : Infinity);
         const cost = performance.now() - tc;
         this.nextChartsAt = performance.now() + Math.min(250, 2 * cost);
         if (!chartsLeft) this.stats.chartSteps = this.history.length;

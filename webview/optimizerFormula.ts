@@ -49,7 +49,8 @@ function entry(state: ParamRecord['state'] | undefined, key: string, i: number):
  */
 export function optimizerFormula(opt: OptimizerInfo, p: ParamRecord, i: number, step: number, prev?: ParamRecord): Formula | undefined {
   const g0 = p.grad?.[i];
-  if (g0 === undefined || p.value[i] === undefined) return undefined;
+  // null: JSON's stand-in for NaN/Infinity; there is no rule to show with such numbers.
+  if (g0 === undefined || g0 === null || p.value[i] === undefined || p.value[i] === null) return undefined;
   const wNew = p.value[i];
   const dw = p.update[i] ?? 0;
   const wOld = prev?.value[i] ?? wNew - dw;

@@ -102,12 +102,12 @@ export class Stepper {
       parts.push(el('p', { class: 'muted' }, `Loading step ${step}…`));
     } else {
       if (!complete) parts.push(el('p', { class: 'muted' }, 'This step is older than the kept full history: only its scalars were recorded.'));
-      for (const [name, p] of Object.entries(record.params)) parts.push(this.paramSection(name, p, run, record.step, prev?.step === record.step - 1 ? prev.params[name] : undefined));
+      for (const [name, p] of Object.entries(record.params)) parts.push(this.paramSection(name, p, run, record.step, prev?.step === record.step - 1 ? prev.params[name] : undefined, complete));
     }
     replaceChildren(this.detail, ...parts);
   }
 
-  private paramSection(name: string, p: ParamRecord, run: RunInfo, step: number, prev: ParamRecord | undefined): HTMLElement {
+  private paramSection(name: string, p: ParamRecord, run: RunInfo, step: number, prev: ParamRecord | undefined, complete: boolean): HTMLElement {
     const count = Math.min(MAX_ENTRIES, p.value.length);
     const stateKeys = Object.keys(p.state).filter((k) => Array.isArray(p.state[k]));
     const scalarState = Object.entries(p.state).filter(([, v]) => typeof v === 'number');
@@ -140,7 +140,8 @@ export class Stepper {
     }
     const table = el('table', { class: 'param-table' }, el('thead', {}, head), body);
     const formulas = el('div', { class: 'formulas' });
-    for (let i = 0; i < Math.min(MAX_FORMULAS, count); i++) {
+    // A scalars-only record has values but no gradient or state: nothing to fill a formula with.
+    for (let i = 0; complete && i < Math.min(MAX_FORMULAS, count); i++) {
       const f = optimizerFormula(run.optimizer, p, i, step, prev);
       if (!f) continue;
       const lines = f.lines.map((l) => el('div', { class: 'formula-line' }, el('code', { class: 'formula-rule' }, l.rule), el('code', { class: 'formula-numbers' }, l.numbers)));
@@ -148,8 +149,9 @@ export class Stepper {
         el('div', { class: 'formula', 'data-param': name, 'data-index': i }, el('div', { class: 'formula-title muted' }, `${f.title}, ${name}[${i}]`), ...lines, f.note ? el('div', { class: 'muted' }, f.note) : null),
       );
     }
-    if (p.grad === null) formulas.appendChild(el('p', { class: 'muted' }, 'No gradient reached this parameter at this step.'));
-    const sub = [`shape ${shapeText(p.shape)}`, `‖w‖ ${fmt(p.norm)}`, `‖g‖ ${fmt(p.gradNorm)}`, `‖Δw‖ ${fmt(p.updateNorm)}`, ...scalarState.map(([k, v]) => `${k} ${fmt(v as number)}`)];
+    if (complete && p.grad === null) formulas.appendChild(el('p', { class: 'muted' }, 'No gradient reached this parameter at this step.'));
+    const shape = p.shape.length || !run.params[name] ? p.shape : run.params[name];
+    const sub = [`shape ${shapeText(shape)}`, `‖w‖ ${fmt(p.norm)}`, `‖g‖ ${fmt(p.gradNorm)}`, `‖Δw‖ ${fmt(p.updateNorm)}`, ...scalarState.map(([k, v]) => `${k} ${fmt(v as number)}`)];
     if (p.value.length > count || p.thinned) sub.push(`first ${count} entries shown`);
     return el('section', { class: 'param', 'data-param': name }, el('h4', {}, name, ' ', el('span', { class: 'muted' }, sub.join(' · '))), el('div', { class: 'table-scroll' }, table), formulas);
   }

@@ -14,16 +14,34 @@ def _l2(vals):
     return math.sqrt(sum([v * v for v in vals]))
 
 
+def _flat(t):
+    """A small tensor's values as one flat list of Python numbers, in one conversion (no reshape op)."""
+    d = t.dim()
+    if d == 1:
+        return t.tolist()
+    if d == 2:
+        return [x for row in t.tolist() for x in row]
+    if d == 0:
+        return [t.item()]
+    return t.reshape(-1).tolist()
+
+
+def snapshot(p):
+    """The value of `p` before the optimizer moves it: a list for a small tensor (it becomes the record's
+    update), a copy for a large one."""
+    if p.numel() <= THIN:
+        return _flat(p)
+    return p.detach().clone()
+
+
 def param_record(torch, p, before, state):
     Tensor = torch.Tensor
-    pd = p.detach()
     g = p.grad
-    n = pd.numel()
+    n = p.numel()
     if n <= THIN:
-        value = pd.reshape(-1).tolist()
-        b = before.reshape(-1).tolist()
-        update = [a - c for a, c in zip(value, b)]
-        grad = g.detach().reshape(-1).tolist() if g is not None else None
+        value = _flat(p)
+        update = [a - c for a, c in zip(value, before)]
+        grad = _flat(g) if g is not None else None
         rec = {"shape": list(p.shape), "value": value, "grad": grad, "state": None, "update": update,
                "norm": _l2(value), "gradNorm": _l2(grad) if grad is not None else 0.0, "updateNorm": _l2(update)}
         if value:
@@ -31,7 +49,7 @@ def param_record(torch, p, before, state):
             rec["max"] = max(value)
     else:
         # Thinned: exact norms and extremes, a sample of the values.
-        f = pd.reshape(-1)
+        f = p.detach().reshape(-1)
         diff = f - before.reshape(-1)
         norms = torch.stack([torch.linalg.vector_norm(f), torch.linalg.vector_norm(diff), f.min(), f.max()]).tolist()
         grad = None
@@ -49,11 +67,21 @@ def param_record(torch, p, before, state):
             if v.dim() == 0:
                 st[k] = v.item()
             elif v.is_floating_point():
-                st[k] = (v.reshape(-1)[:SAMPLE] if v.numel() > THIN else v.reshape(-1)).tolist()
+                st[k] = v.reshape(-1)[:SAMPLE].tolist() if v.numel() > THIN else _flat(v)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             st[k] = v
     rec["state"] = st
     return rec
+
+
+def batch_stats(torch, a, b):
+    """predMean, predStd, targetMean, targetVar of the loss's input `a` and target `b`, or None."""
+    if not (a.is_floating_point() and b.is_floating_point() and a.numel() > 0 and b.numel() > 0):
+        return None
+    # detach only what needs it: var_mean on a tensor that requires grad would build a graph
+    va, ma = torch.var_mean(a.detach() if a.requires_grad else a, unbiased=False)
+    vb, mb = torch.var_mean(b.detach() if b.requires_grad else b, unbiased=False)
+    return float(ma), math.sqrt(max(float(va), 0.0)), float(mb), float(vb)
 
 
 def install(torch, tracer, interceptor):
@@ -128,7 +156,7 @@ def install(torch, tracer, interceptor):
                 # Our bookkeeping skips __torch_function__ entirely: on an nn.Parameter every attribute and
                 # method otherwise detours through Python (about 5 us each).
                 with no_torch_function():
-                    before = [p.detach().clone() for p in params]
+                    before = [snapshot(p) for p in params]
             else:
                 before = None
             out = orig(opt, *args, **kwargs)
@@ -174,8 +202,7 @@ def install(torch, tracer, interceptor):
         lt = tracer.backward_tensor if tracer.backward_tensor is not None else tracer.loss_out
         loss = float("nan")
         if lt is not None:
-            lt = lt.detach()
-            loss = float(lt) if lt.numel() == 1 else float(lt.double().mean())
+            loss = float(lt) if lt.numel() == 1 else float(lt.detach().double().mean())
         tracer.step = n
         record = None
         if before is not None:
@@ -191,12 +218,9 @@ def install(torch, tracer, interceptor):
                 record["lr"] = float(lr)
             io = tracer.loss_io
             if io is not None:
-                a, b = io
-                if a.is_floating_point() and b.is_floating_point() and a.numel() > 0 and b.numel() > 0:
-                    va, ma = torch.var_mean(a.detach(), unbiased=False)
-                    vb, mb = torch.var_mean(b.detach(), unbiased=False)
-                    record["predMean"], record["predStd"] = float(ma), math.sqrt(max(float(va), 0.0))
-                    record["targetMean"], record["targetVar"] = float(mb), float(vb)
+                stats = batch_stats(torch, io[0], io[1])
+                if stats is not None:
+                    record["predMean"], record["predStd"], record["targetMean"], record["targetVar"] = stats
             ops = record["ops"]
             if ops and ops == tracer.prev_ops:
                 # The same forward pass as last recorded step: say so instead of sending it again.

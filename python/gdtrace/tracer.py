@@ -11,6 +11,7 @@ from .names import Names
 from .shapes import broadcast, broadcast_info, fmt, numel
 from .source_scan import SourceCache
 
+_MISS = object()
 _MODULES_DIR = os.sep + os.path.join("torch", "nn", "modules") + os.sep
 
 
@@ -43,6 +44,7 @@ class Tracer:
         self.prev_ops = None
         self._op_cache = {}
         self._locs = {}
+        self._discard_at = {}  # (co_filename, line) -> (path, DiscardSite) or None
         self.prev_ops_step = 0
         self._last_progress = 0.0
         self._unknown_modules = set()
@@ -111,20 +113,22 @@ class Tracer:
 
     def on_op(self, kind, name, args, kwargs, out, frame):
         Tensor = self.torch.Tensor
-        tensors = []
-        for a in args:
-            if isinstance(a, Tensor):
-                tensors.append(a)
-            elif isinstance(a, (list, tuple)):
-                tensors.extend(b for b in a if isinstance(b, Tensor))
-        if kwargs:
-            tensors.extend(v for v in kwargs.values() if isinstance(v, Tensor))
         if isinstance(out, Tensor):
             out_t = out
         elif isinstance(out, (tuple, list)) and out and isinstance(out[0], Tensor):
             out_t = out[0]
         else:
             return
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if len(tensors) != len(args) and any(isinstance(a, (list, tuple)) for a in args):
+            tensors = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    tensors.append(a)
+                elif isinstance(a, (list, tuple)):
+                    tensors.extend(b for b in a if isinstance(b, Tensor))
+        if kwargs:
+            tensors.extend(v for v in kwargs.values() if isinstance(v, Tensor))
         uf = self.frames.user_frame(frame)
         code_line = (uf.f_code.co_filename, uf.f_lineno) if uf is not None else None
         if kind == K_LOSS:
@@ -191,20 +195,35 @@ class Tracer:
             op["label"] = "loss"
         return op
 
+    def _discard_site(self, code_line):
+        """(path, DiscardSite) of the statement at `code_line`, or None; cached, as this runs for every call
+        of a flagged method name (`squeeze`) anywhere, most of them not at a flagged statement."""
+        hit = self._discard_at.get(code_line, _MISS)
+        if hit is _MISS:
+            hit = None
+            if self.frames.kind(code_line[0]) == USER:  # scans a new user file before the lookup below
+                path = os.path.abspath(code_line[0])
+                site = self.discard_sites.get((path, code_line[1]))
+                if site is not None:
+                    hit = (path, site)
+            if len(self._discard_at) < 10000:
+                self._discard_at[code_line] = hit
+        return hit
+
     def check_discard(self, name, args, out, frame, op):
         f = self.frames.first_outside(frame)
-        if f is None or self.frames.kind(f.f_code.co_filename) != USER:
+        if f is None:
             return
-        path = os.path.abspath(f.f_code.co_filename)
-        site = self.discard_sites.get((path, f.f_lineno))
-        if site is None or site.method != name:
+        hit = self._discard_site((f.f_code.co_filename, f.f_lineno))
+        if hit is None:
+            return
+        path, site = hit
+        if site.method != name:
             return
         if op is not None:
             op["discarded"] = True
         if ("discarded-result", path, site.line) in self.raised:
             return
-        if op is not None:
-            op["discarded"] = True
         recv = args[0] if args and isinstance(args[0], self.torch.Tensor) else None
         in_shape = list(recv.shape) if recv is not None else None
         out_shape = list(out.shape)

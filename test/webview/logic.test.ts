@@ -11,6 +11,7 @@ import { optimizerFormula } from '../../webview/optimizerFormula';
 import { decimateMinMax } from '../../webview/decimate';
 import { parseHostMessage } from '../../webview/hostMessages';
 import { fmt } from '../../webview/numberFormat';
+import { History } from '../../webview/history';
 import { panelCsp, panelHtml } from '../../src/extension/panelHtml';
 import type { Diagnosis, ParamRecord } from '../../src/experiment/records';
 import type { DiagnosticsMessage, RunMessage } from '../../src/protocol';
@@ -150,4 +151,34 @@ test('panelHtml: strict CSP with the nonce, no inline script or style, escaped U
   assert.match(html, /<link rel="stylesheet" href="https:\/\/x\.vscode-cdn\.net\/codicon\.css" id="vscode-codicon-stylesheet">/);
   assert.throws(() => panelHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', styleUris: [] }), /nonce must be at least 16/);
   assert.throws(() => panelHtml({ cspSource: "x; script-src 'unsafe-inline'", nonce, scriptUri: '', styleUris: [] }), /is not a CSP source list/);
+});
+
+test('NaN/Infinity arrive as null in JSON: accepted, kept as NaN gaps in the history, never as 0', () => {
+  const msg = { type: 'steps', runId: 'r', steps: [
+    { step: 1, epoch: 0, batch: 0, loss: 4, params: { w: { values: [1, 2], gradNorm: 3, updateNorm: 0.1, norm: 2.2 } } },
+    { step: 2, epoch: 0, batch: 1, loss: null, params: { w: { values: [null, 2], gradNorm: null, updateNorm: 0.1, norm: null } } },
+  ] };
+  const parsed = parseHostMessage(msg);
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+  const h = new History();
+  h.append((parsed.ok && parsed.msg.type === 'steps' ? parsed.msg.steps : []));
+  assert.equal(h.length, 2);
+  assert.deepEqual([...h.loss.data.slice(0, 2)], [4, NaN]);
+  assert.deepEqual([...h.values.get('w[0]')!.data.slice(0, 2)], [1, NaN]);
+  assert.deepEqual([...h.values.get('w[1]')!.data.slice(0, 2)], [2, 2]);
+  assert.deepEqual([...h.gradNorms.get('w')!.data.slice(0, 2)], [3, NaN]);
+  assert.equal(fmt(null), '—');
+  assert.equal(parseHostMessage({ ...msg, steps: [{ ...msg.steps[0], loss: 'NaN' }] }).ok, false, 'a string is still refused');
+});
+
+test('History: a batch that starts at or before the last kept step replaces the tail; indexOf finds steps', () => {
+  const s = (step: number, loss: number) => ({ step, epoch: 0, batch: step - 1, loss, params: { w: { values: [loss], gradNorm: 1, updateNorm: 1, norm: 1 } } });
+  const h = new History();
+  h.append([1, 2, 3, 4, 5].map((k) => s(k, k * 10)));
+  h.append([s(4, 400), s(5, 500), s(6, 600)]);
+  assert.equal(h.length, 6);
+  assert.deepEqual([...h.loss.data.slice(0, 6)], [10, 20, 30, 400, 500, 600]);
+  assert.equal(h.indexOf(4), 3);
+  assert.equal(h.indexOf(7), -1);
+  assert.equal(h.lastStep, 6);
 });

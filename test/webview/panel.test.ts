@@ -425,4 +425,23 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     assert.equal(await p.page.$$eval('#banner .what-if', (b) => b.length), 0, 'a trace cannot be re-run with a fix');
     noErrors(p);
   });
+
+  test('an old step whose full record was not kept shows its values and says why the rest is missing', async () => {
+    const p = await replayed();
+    const summary = (rec.messages.find((m) => m.type === 'steps') as StepsMessage).steps[2];
+    // What the runner's record() answers for a step older than the kept history: scalars only.
+    const thin = { step: 3, epoch: summary.epoch, batch: summary.batch, loss: summary.loss, ops: [], params: { 'layer1.weight': { shape: [], value: summary.params['layer1.weight'].values, grad: null, state: {}, update: [], norm: 1, gradNorm: 1, updateNorm: 1, thinned: true } } };
+    await p.send({ type: 'highlight', runId, step: 3, opIndex: 0 }); // moves the stepper; the harness would answer with the full record
+    await waitShown(p, 3);
+    await p.send({ type: 'stepDetail', runId, record: thin, complete: false });
+    await p.settle();
+    assert.match((await p.page.textContent('#step-detail')) ?? '', /older than the kept full history: only its scalars were recorded/);
+    assert.match((await p.page.textContent('#shapes')) ?? '', /its ops were not recorded/);
+    assert.equal(await p.page.$$eval('.formula', (f) => f.length), 0);
+    assert.doesNotMatch((await p.page.textContent('#step-detail')) ?? '', /No gradient reached/);
+    assert.match((await p.page.textContent('.param h4')) ?? '', /shape \[1,2\]/);
+    const cells = (await weightCells(p)).map(num);
+    summary.params['layer1.weight'].values.forEach((v, i) => assert.ok(Math.abs(cells[i] - v) < 1e-5));
+    noErrors(p);
+  });
 });

@@ -33,7 +33,7 @@ export interface CodeServer {
   tail(): string;
   /** SIGTERM to the whole process group, SIGKILL after a grace period, temp dirs removed. */
   stop(): Promise<void>;
-  /** Synchronous last resort for exit handlers: SIGKILL to the whole process group. */
+  /** Synchronous last resort for exit and signal handlers: SIGKILL to the whole process group, temp dirs removed. */
   killNow(): void;
 }
 
@@ -128,6 +128,8 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   };
   const killNow = () => {
     try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    rmSync(base, { recursive: true, force: true, maxRetries: 3 });
+    if (pidFile) rmSync(pidFile, { force: true });
   };
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= (async () => {
