@@ -4,28 +4,9 @@
  */
 import type { ExperimentSpec, OptimizerSpec } from '../experiment/spec';
 
-/** Splits one CSV line, honouring double quotes ("a,b" and "" inside quotes). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  out.push(cur);
-  return out.map((s) => s.trim());
-}
+/** The same CSV line splitter the experiment's CSV loader uses, so both read a file the same way. */
+export { splitCsvLine } from '../experiment/data';
+import { splitCsvLine } from '../experiment/data';
 
 export interface CsvHeader {
   columns: string[];
