@@ -20,8 +20,26 @@ def _sanitize(v):
     return v
 
 
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=True).encode
-_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+_encode_strict = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False).encode
+
+
+def _fast_encoder():
+    """json's C encoder made once and reused (JSONEncoder.encode builds one per call), without the circular
+    check (a record is a tree) and refusing NaN/Infinity, which are rare and take the slow path."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _encode_strict
+    try:
+        enc = make(None, None, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False)
+        if "".join(enc({"a": [1, 2.5, "x"]}, 0)) != '{"a":[1,2.5,"x"]}':
+            return _encode_strict
+    except Exception:
+        return _encode_strict
+    join = "".join
+    return lambda obj: join(enc(obj, 0))
+
+
+_encode = _fast_encoder()
 
 
 class Channel:
@@ -34,13 +52,23 @@ class Channel:
             self._f = open(path, "w", encoding="utf-8", buffering=1 << 16)
         self._last_flush = time.monotonic()
         self._pid = os.getpid()
+        self._orphan = None
+        # A forked DataLoader worker stays silent (a hook, not a getpid() per message).
+        if self._f is not None:
+            os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self):
+        # Kept referenced: were the file object freed here, its close would flush the parent's buffer again.
+        self._orphan = self._f
+        self._f = None
 
     def send(self, obj):
         f = self._f
-        if f is None or os.getpid() != self._pid:  # a forked DataLoader worker stays silent
+        if f is None:
             return
-        s = _encode(obj)
-        if "NaN" in s or "Infinity" in s:
+        try:
+            s = _encode(obj)
+        except ValueError:  # NaN or Infinity somewhere
             s = _encode_strict(_sanitize(obj))
         try:
             f.write(s + "\n")

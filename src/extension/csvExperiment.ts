@@ -2,11 +2,11 @@
  * "Open CSV…": the header of a CSV file, and the linear-regression experiment built in memory from the
  * columns the user picked. No vscode import, so it is unit-tested as is.
  */
+import { splitCsvLine } from '../experiment/data';
 import type { ExperimentSpec, OptimizerSpec } from '../experiment/spec';
 
 /** The same CSV line splitter the experiment's CSV loader uses, so both read a file the same way. */
-export { splitCsvLine } from '../experiment/data';
-import { splitCsvLine } from '../experiment/data';
+export { splitCsvLine };
 
 export interface CsvHeader {
   columns: string[];
