@@ -9,7 +9,6 @@ import {
   PointElement,
   LinearScale,
   LogarithmicScale,
-  Legend,
   Tooltip,
   type ChartDataset,
   type Plugin,
@@ -22,7 +21,8 @@ import { el } from './el';
 import { fmt } from './numberFormat';
 import { readChartColors, type ChartColors } from './theme';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip);
+// No Legend plugin: the legend is HTML (see renderLegend).
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
 
 type LineDataset = ChartDataset<'line', Point[]>;
 type LineChart = Chart<'line', Point[]>;
@@ -96,8 +96,8 @@ export class ChartsView {
           y: { type: 'linear', grace: '4%', title: { display: false, text: yTitle }, ticks: { maxTicksLimit: 6, callback: (v) => fmt(Number(v), 3) } },
         },
         plugins: {
-          // The legend is HTML under the chart: built once per set of series instead of measured on every
-          // redraw, and readable text for screen readers and tests.
+          // The legend is HTML under the chart (renderLegend): built once per set of series instead of
+          // measured on every redraw, and readable text for screen readers and tests.
           legend: { display: false },
           tooltip: {
             callbacks: {
@@ -183,7 +183,7 @@ export class ChartsView {
 
     if (which === 'loss') {
       const lossSets: LineDataset[] = [
-        { label: 'loss', data: decimateMinMax(xs, history.loss.data, n, buckets(this.loss), this.logLoss), borderColor: c.loss, backgroundColor: c.loss },
+        { label: 'loss', data: decimateMinMax(xs, history.loss.data, n, buckets(this.loss), this.logLoss, history.loss.index(n)), borderColor: c.loss, backgroundColor: c.loss },
       ];
       if (run?.targetVar !== undefined && Number.isFinite(run.targetVar)) {
         lossSets.push({
@@ -211,8 +211,8 @@ export class ChartsView {
       const wSets: LineDataset[] = [];
       history.valueSeries.slice(0, MAX_WEIGHT_LINES).forEach((ref, k) => {
         const col = c.series[k % c.series.length];
-        const ys = history.values.get(ref.key)!.data;
-        wSets.push({ label: ref.label, data: decimateMinMax(xs, ys, n, buckets(this.weights)), borderColor: col, backgroundColor: col });
+        const column = history.values.get(ref.key)!;
+        wSets.push({ label: ref.label, data: decimateMinMax(xs, column.data, n, buckets(this.weights), false, column.index(n)), borderColor: col, backgroundColor: col });
         const t = ref.param !== undefined && ref.index !== undefined ? run?.trueValues?.[ref.param]?.[ref.index] : undefined;
         if (t !== undefined && Number.isFinite(t))
           wSets.push({ label: `true ${ref.label} = ${fmt(t)}`, data: [{ x: first, y: t }, { x: last, y: t }], borderColor: col, backgroundColor: col, borderDash: [6, 4], borderWidth: 1.5, order: -1 });
@@ -221,7 +221,8 @@ export class ChartsView {
     } else {
       const gSets: LineDataset[] = history.gradSeries.map((ref, k) => {
         const col = c.series[k % c.series.length];
-        return { label: `‖∇ ${ref.label}‖`, data: decimateMinMax(xs, history.gradNorms.get(ref.key)!.data, n, buckets(this.grads), this.logGrads), borderColor: col, backgroundColor: col };
+        const g = history.gradNorms.get(ref.key)!;
+        return { label: `‖∇ ${ref.label}‖`, data: decimateMinMax(xs, g.data, n, buckets(this.grads), this.logGrads, g.index(n)), borderColor: col, backgroundColor: col };
       });
       this.setData(this.grads, gSets, first, last, this.logGrads);
     }

@@ -3,9 +3,21 @@
  * MB and the charts can scan them without touching an object per step.
  */
 import type { StepSummary } from '../src/experiment/records';
+import { BlockIndex } from './decimate';
 
-class Column {
+export class Column {
   data = new Float64Array(1024);
+  /** First point written since the block index was last brought up to date. */
+  changedFrom = 0;
+  private readonly blocks = new BlockIndex();
+
+  /** The min/max block index over the first `n` points, for decimation. */
+  index(n: number): BlockIndex {
+    this.blocks.update(this.data, n, this.changedFrom);
+    this.changedFrom = n;
+    return this.blocks;
+  }
+
   ensure(n: number): void {
     if (n <= this.data.length) return;
     let cap = this.data.length;
@@ -49,6 +61,7 @@ export class History {
     if (batch.length === 0) return;
     if (this.length > 0 && batch[0].step <= this.steps.data[this.length - 1]) this.truncateBefore(batch[0].step);
     const n = this.length + batch.length;
+    for (const c of this.allColumns()) c.changedFrom = Math.min(c.changedFrom, this.length);
     this.steps.ensure(n);
     this.loss.ensure(n);
     for (const c of this.values.values()) c.ensure(n);
@@ -75,6 +88,12 @@ export class History {
       }
     }
     this.length = n;
+  }
+
+  private *allColumns(): Iterable<Column> {
+    yield this.loss;
+    yield* this.values.values();
+    yield* this.gradNorms.values();
   }
 
   /** Index of `step` in the columns, or -1. Steps are increasing, so a binary search does. */

@@ -6,7 +6,7 @@ PLATEAU_WINDOW = 50
 
 
 def _finite(x):
-    return x is not None and not math.isnan(x) and not math.isinf(x)
+    return x is not None and math.isfinite(x)
 
 
 class SeriesDiagnoser:
@@ -20,27 +20,27 @@ class SeriesDiagnoser:
         self.diverged = False
 
     def on_step(self, n, loss, record):
-        tr = self.tr
-        if _finite(loss):
-            if self.first_loss is None:
-                self.first_loss = loss
+        finite = _finite(loss)
+        if finite and self.first_loss is None:
+            self.first_loss = loss
         if not self.diverged:
-            self._divergence(n, loss, record)
-        if _finite(loss):
+            self._divergence(n, loss, finite, record)
+        if finite:
             self.last_finite = (n, loss)
         if record is None:
             return
         gnorm = math.sqrt(sum([p["gradNorm"] ** 2 for p in record["params"].values()]))
         self._gradients(n, loss, gnorm, record)
-        if "predStd" in record and _finite(loss):
-            self.recent.append((n, loss, record["predStd"], record["targetVar"], record.get("targetMean", 0.0),
-                                record.get("predMean", 0.0)))
-            if len(self.recent) > 2 * PLATEAU_WINDOW:
-                del self.recent[: len(self.recent) - PLATEAU_WINDOW]
-            if len(self.recent) >= PLATEAU_WINDOW and n % 10 == 0:
+        if finite and "predStd" in record:
+            recent = self.recent
+            recent.append((n, loss, record["predStd"], record["targetVar"], record.get("targetMean", 0.0),
+                           record.get("predMean", 0.0)))
+            if len(recent) > 2 * PLATEAU_WINDOW:
+                del recent[: len(recent) - PLATEAU_WINDOW]
+            if n % 10 == 0 and len(recent) >= PLATEAU_WINDOW:
                 self._plateau(n)
 
-    def _divergence(self, n, loss, record):
+    def _divergence(self, n, loss, finite, record):
         bad_param = None
         if record is not None:
             for name, p in record["params"].items():
@@ -48,7 +48,7 @@ class SeriesDiagnoser:
                     bad_param = name
                     break
         why = None
-        if not _finite(loss):
+        if not finite:
             why = f"the loss became {loss}"
         elif bad_param:
             why = f"parameter {bad_param} became non-finite"
@@ -103,6 +103,8 @@ class SeriesDiagnoser:
                              self.tr.backward_loc, None, step=n, once_key="run")
 
     def _plateau(self, n):
+        if ("loss-plateau-mean", "run") in self.tr.raised:  # raised once per run: nothing left to find
+            return
         w = self.recent[-PLATEAU_WINDOW:]
         losses = [r[1] for r in w]
         half = len(w) // 2

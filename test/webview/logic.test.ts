@@ -182,3 +182,30 @@ test('History: a batch that starts at or before the last kept step replaces the 
   assert.equal(h.indexOf(7), -1);
   assert.equal(h.lastStep, 6);
 });
+
+test('decimation through the block index gives exactly the points of a full scan, as points are appended', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const h = new History();
+  const s = (step: number) => {
+    const r = rand();
+    const loss = r < 0.01 ? NaN : r < 0.03 ? -rand() : r < 0.04 ? 0 : Math.exp(10 * rand());
+    return { step, epoch: 0, batch: 0, loss, params: {} };
+  };
+  let step = 1;
+  for (const batch of [1, 5, 31, 33, 64, 1000, 7, 20_000, 3, 12_345]) {
+    h.append(Array.from({ length: batch }, () => s(step++)));
+    if (batch === 7) {
+      // a reset-like overlap: the last 50 steps again, with other values
+      step -= 50;
+      h.append(Array.from({ length: 50 }, () => s(step++)));
+    }
+    for (const log of [false, true])
+      for (const buckets of [10, 97, 400]) {
+        const plain = decimateMinMax(h.steps.data, h.loss.data, h.length, buckets, log);
+        const fast = decimateMinMax(h.steps.data, h.loss.data, h.length, buckets, log, h.loss.index(h.length));
+        assert.deepEqual(fast, plain, `n=${h.length} log=${log} buckets=${buckets}`);
+      }
+  }
+  assert.equal(h.length, step - 1);
+});
