@@ -57,6 +57,10 @@ export class DiagnosisBanner {
       items.push(li);
     }
     this.root.hidden = items.length === 0;
+    // The banner takes the colour of its worst entry: a run with only warnings is not painted as an error.
+    const worst = hostError || diagnoses.some((d) => d.severity === 'error') ? 'error' : diagnoses.some((d) => d.severity === 'warning') ? 'warning' : 'info';
+    this.root.classList.remove('banner-error', 'banner-warning', 'banner-info');
+    this.root.classList.add(`banner-${worst}`);
     replaceChildren(this.root, items.length ? el('ul', { class: 'diag-list' }, ...items) : null);
   }
 }

@@ -30,8 +30,9 @@ export function opText(op: OpRecord): string {
   };
   let text: string;
   if (op.loss) {
-    // A loss reduces to a scalar; the shape that matters is the one its elements were computed in.
-    const elementShape = op.broadcast?.shape ?? op.output;
+    // A loss reduces to a scalar; the shape that matters is the one its elements were computed in: the
+    // broadcast shape, or (no broadcast) the inputs' own shape.
+    const elementShape = op.broadcast?.shape ?? op.inputs[0] ?? op.output;
     text = `${op.op} ${op.inputs.map((_, i) => named(i)).join(', ')} → ${shapeText(elementShape)}`;
   } else if (op.label && op.label !== op.op) {
     text = `${op.label}: ${op.inputs.length ? shapeText(op.inputs[0]) : '()'} → ${shapeText(op.output)}`;

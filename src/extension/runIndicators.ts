@@ -16,8 +16,9 @@ export function formatLoss(v: number | undefined): string {
   if (v === undefined) return '–';
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(3);
-  return Number(v.toPrecision(5)).toLocaleString('en-US', { maximumFractionDigits: 6 });
+  // Same style as the panel: grouped digits up to ten million, exponents only beyond.
+  if (a !== 0 && (a >= 1e7 || a < 1e-3)) return v.toExponential(3);
+  return v.toLocaleString('en-US', { maximumFractionDigits: a >= 100 ? 0 : 4 });
 }
 
 export class RunIndicators implements vscode.Disposable {

@@ -43,7 +43,7 @@ test('a broadcasting loss is flagged even before any diagnosis arrives', () => {
   assert.equal(rows[0].severity, 'error');
   assert.match(rows[0].explanation!, /\[8,1\] with \[8\]; they broadcast to \[8,8\]/);
   const fine = opRows([{ op: 'mse_loss', inputs: [[8], [8]], inputNames: ['input', 'target'], output: [], loss: true }], []);
-  assert.equal(fine[0].text, 'mse_loss input [8], target [8] → []');
+  assert.equal(fine[0].text, 'mse_loss input [8], target [8] → [8]');
   assert.equal(fine[0].flagged, false);
 });
 
