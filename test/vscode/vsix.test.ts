@@ -12,12 +12,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { findCodeServer, skipReason } from './host/codeServerBinary';
 import { startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
-import { pickByDescription, pickByLabel, runPaletteCommand } from './host/palette';
+import { pickByDescription, pickRowWithText, runPaletteCommand } from './host/palette';
 import { installVsix, packagedVsix, patchUserSettings } from './host/vsix';
 
 const root = join(__dirname, '..', '..', '..');
@@ -138,7 +138,7 @@ async function assertTheme(page: Page, panel: FrameLocator, theme: Theme): Promi
 
 const timings: Record<string, number> = {};
 
-async function seedBroadcast(t: TestContext, page: Page, theme: Theme, broadcast: CliRun, runName: string): Promise<void> {
+async function seedBroadcast(tt: TestContext, page: Page, theme: Theme, broadcast: CliRun, runName: string): Promise<void> {
   const panel = panelOf(page);
   const clicked = await startPreset(page, 'seed-broadcast');
   // What the user must see within about a second of picking the preset (the run may still be going).
@@ -146,14 +146,37 @@ async function seedBroadcast(t: TestContext, page: Page, theme: Theme, broadcast
   const lossRow = panel.locator('#shapes li.op-row', { has: panel.locator('.op-text', { hasText: /^mse_loss input \[100,1\], target \[100\] → \[100,100\]$/ }) });
   const squeezeRow = panel.locator('#shapes li.op-row', { has: panel.locator('.op-text', { hasText: /^squeeze \[100,1\] → \[100\] \(result discarded\)$/ }) });
   const lossStatus = panel.locator('.run-status', { hasText: / · loss [\d,.]+/ });
-  await Promise.all([banner, lossRow, squeezeRow, lossStatus].map((l) => l.waitFor({ state: 'visible', timeout: 30_000 })));
+  // What the header said while the run went on (does the panel stream, or only show the end?).
+  const samples: string[] = [];
+  let sampling = true;
+  void (async () => {
+    let last = '';
+    while (sampling) {
+      const text = await panel.locator('.run-status').innerText({ timeout: 200 }).catch(() => '');
+      if (text && text !== last) samples.push(`${Date.now() - clicked}: ${(last = text)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  // Where the time goes on a cold window: the panel's page appearing (activation, webview) vs its content.
+  void panel.locator('#run-name').waitFor({ state: 'attached', timeout: 15_000 }).then(() => (timings[`seed-broadcast ${theme.key}: panel page loaded after`] = Date.now() - clicked), () => undefined);
+  const expected = { 'the loss-broadcast banner': banner, 'the flagged [100,1] vs [100] → [100,100] row': lossRow, 'the discarded squeeze row': squeezeRow, 'a loss in the header': lossStatus };
+  const seen = await Promise.allSettled(Object.values(expected).map((l) => l.waitFor({ state: 'visible', timeout: 15_000 })));
+  const missing = Object.keys(expected).filter((_, i) => seen[i].status === 'rejected');
+  if (missing.length) {
+    const banners = await panel.locator('#banner li.diag').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.code));
+    const ops = await panel.locator('#shapes li.op-row .op-text').allInnerTexts().catch(() => []);
+    const status = await panel.locator('.run-status').innerText().catch(() => '(no status)');
+    assert.fail(`15 s after picking seed-broadcast the panel does not show ${missing.join(', ')}; it shows banner [${banners.join(', ')}], ops [${ops.join(' | ')}], status "${status}"`);
+  }
   const firstSeen = Date.now() - clicked;
   timings[`seed-broadcast ${theme.key}: banner, flagged row, squeeze and loss visible after`] = firstSeen;
-  t.diagnostic(`${theme.key}: seed-broadcast shown ${firstSeen} ms after picking the preset`);
+  tt.diagnostic(`${theme.key}: seed-broadcast shown ${firstSeen} ms after picking the preset`);
   const earlyLoss = num((await lossStatus.innerText()).match(/ · loss ([\d,.]+)/)![1]);
   assert.ok(earlyLoss > 2e5 && earlyLoss < 5e5, `the first loss shown is ${earlyLoss}, not near 3.4e5`);
 
   const status = await waitDone(panel, runName);
+  sampling = false;
+  tt.diagnostic(`${theme.key}: header status while seed-broadcast ran (ms after the pick): ${samples.join(' | ')}`);
   timings[`seed-broadcast ${theme.key}: done after`] = Date.now() - clicked;
   await assertTheme(page, panel, theme);
 
@@ -228,7 +251,7 @@ test('the packaged .vsix in code-server: seed-broadcast shows the broadcast and 
   const tStart = Date.now();
   mkdirSync(ARTIFACTS, { recursive: true });
   const pkg = packagedVsix(root);
-  timings[pkg.built ? 'npm run package' : 'reused dist/gradient-debugger.vsix'] = pkg.ms;
+  timings[pkg.built ? 'npm run package' : `reused ${relative(root, pkg.vsix)}`] = pkg.ms;
 
   const workspace = mkdtempSync(join(tmpdir(), 'gd-vsix-ws-'));
   let server: CodeServer | undefined;
@@ -281,7 +304,7 @@ test('the packaged .vsix in code-server: seed-broadcast shows the broadcast and 
           if (theme !== THEMES[0]) {
             // Switched live from the palette, as a user would: the workbench and the open panel follow.
             await runPaletteCommand(page, 'Preferences: Color Theme');
-            await pickByLabel(page, theme.name);
+            await pickRowWithText(page, theme.name);
             await page.locator(`.monaco-workbench.${theme.workbenchClass}`).waitFor({ state: 'attached', timeout: 30_000 });
           }
           await seedBroadcast(tt, page, theme, broadcast, presetName('seed-broadcast'));
@@ -292,8 +315,8 @@ test('the packaged .vsix in code-server: seed-broadcast shows the broadcast and 
         }
       });
     }
-    const ours2 = pageErrors.filter((e) => /Gradient Debugger|gradient-debugger/i.test(e));
-    assert.deepEqual(ours2, [], 'errors from the extension or its panel');
+    const fromUs = pageErrors.filter((e) => /Gradient Debugger|gradient-debugger/i.test(e));
+    assert.deepEqual(fromUs, [], 'errors from the extension or its panel');
   } catch (e) {
     await wb?.page.screenshot({ path: join(ARTIFACTS, 'vscode-vsix-failure.png') }).catch(() => undefined);
     if (server) t.diagnostic(`code-server output (tail):\n${server.tail()}`);

@@ -38,12 +38,12 @@ export async function pickByDescription(page: Page, description: string, timeout
   await row.click();
 }
 
-/** In the open quick pick, filters by `label` and clicks the row whose label is exactly it. */
-export async function pickByLabel(page: Page, label: string, timeoutMs = 15_000): Promise<void> {
+/** In the open quick pick, filters by `text` and clicks the first row whose label or description holds it. */
+export async function pickRowWithText(page: Page, text: string, timeoutMs = 15_000): Promise<void> {
   const input = page.locator(INPUT);
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(label);
-  const row = page.locator(ROW).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) }).first();
+  await input.fill(text);
+  const row = page.locator(ROW, { hasText: text }).first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   await row.click();
 }
