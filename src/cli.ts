@@ -17,13 +17,29 @@ import { finalLoss, Runner } from './experiment/runner';
 import { formatErrors } from './experiment/validate';
 import { traceCommand } from './cliTrace';
 
+const VERSION = '0.1.0';
+
 const USAGE = `usage:
   gradient-debugger run <file.gradexp.json | --preset NAME> [--json] [--steps N] [--no-what-if] [--fail-on error|warning]
   gradient-debugger validate <file.gradexp.json>
   gradient-debugger presets
-  gradient-debugger trace <script.py> [--json] [--every N] [--python PATH] [-- args…]`;
+  gradient-debugger trace <script.py> [--json] [--every N] [--python PATH] [-- args…]
+  gradient-debugger --version
+
+  run        trains an experiment (a *.gradexp.json file or a shipped preset) and explains it: diagnoses first,
+             then what-if runs with each fix applied, a loss table and the final weights.
+             --steps N        stop after N optimizer steps      --json        one JSON object with every step
+             --no-what-if     skip the what-if re-runs          --fail-on L   exit 3 if a diagnosis of level L
+                                                                              (error or warning) was found
+  validate   checks an experiment file; every error names its field. Exit 2 when invalid.
+  presets    lists the shipped presets.
+  trace      runs a PyTorch training script under real PyTorch and diagnoses it on its own lines.
+             --python PATH    an interpreter with torch         --every N     record every Nth step
+
+exit codes: 0 ok, 1 the run failed, 2 bad input or usage, 3 --fail-on matched`;
 
 class UsageError extends Error {}
+class HelpRequest extends Error {}
 
 interface RunArgs {
   file?: string;
@@ -40,7 +56,7 @@ function parseRunArgs(argv: string[]): RunArgs {
     const x = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${x} needs a value`);
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${x} needs a value`);
       return v;
     };
     if (x === '--json') a.json = true;
@@ -52,6 +68,7 @@ function parseRunArgs(argv: string[]): RunArgs {
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--steps: expected a whole number ≥ 1, got ${JSON.stringify(v)}`);
       a.steps = n;
     } else if (x === '--no-what-if') a.whatIf = false;
+    else if (x === '-h' || x === '--help') throw new HelpRequest();
     else if (x === '--fail-on') {
       const v = value();
       if (v !== 'error' && v !== 'warning') throw new UsageError(`--fail-on: expected error or warning, got ${JSON.stringify(v)}`);
@@ -71,6 +88,14 @@ const num = (x: number): string => {
   if (a !== 0 && (a >= 1e7 || a < 1e-3)) return x.toExponential(3);
   return x.toLocaleString('en-US', { maximumFractionDigits: a >= 100 ? 1 : 4 });
 };
+
+/**
+ * Text from an experiment file or a CSV (names, headers) is printed to a terminal: drop control characters
+ * (escape sequences could recolour or retitle it) and bidi overrides (they could reorder what is shown).
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}
 
 const ICON: Record<Diagnosis['severity'], string> = { error: '✖', warning: '⚠', info: 'ℹ' };
 
@@ -92,12 +117,12 @@ function humanReport(label: string, r: Runner, diags: Diagnosis[], whatIfs: What
   const out: string[] = [];
   const spec = r.spec;
   const opt = r.info.optimizer;
-  out.push(`Gradient Debugger — ${spec.name}`);
+  out.push(`Gradient Debugger — ${printable(spec.name)}`);
   out.push(`${label} · ${spec.dtype ?? 'float32'} · ${r.stepCount} of ${r.totalSteps} steps (${spec.training.epochs} epochs × ${r.stepsPerEpoch} batches of ${spec.training.batchSize}) · ${opt.type} lr=${opt.args.lr} · ${spec.loss.type} loss · trained in ${trainMs.toFixed(0)} ms`);
   out.push('');
   out.push(diags.length ? `DIAGNOSES (${diags.length})` : 'DIAGNOSES: none — nothing looks wrong with this run');
   for (const d of diags) {
-    out.push(`  ${ICON[d.severity]} ${d.code} (step ${d.step}): ${d.message}`);
+    out.push(`  ${ICON[d.severity]} ${d.code} (step ${d.step}): ${printable(d.message)}`);
     out.push(`      evidence: ${evidenceText(d.evidence)}`);
   }
   if (whatIfs.length) {
@@ -134,13 +159,27 @@ async function runCommand(argv: string[]): Promise<number> {
   const a = parseRunArgs(argv);
   const { loaded, label } = load(a);
   if (!loaded.ok) {
-    process.stderr.write(`gradient-debugger: ${label} is not a valid experiment:\n${formatErrors(loaded.errors).replace(/^/gm, '  ')}\n`);
+    process.stderr.write(`gradient-debugger: ${printable(label)} is not a valid experiment:\n${printable(formatErrors(loaded.errors)).replace(/^/gm, '  ')}\n`);
     return 2;
   }
   const runner = new Runner(loaded.spec, { data: loaded.data, maxRecordedSteps: a.json ? Number.MAX_SAFE_INTEGER : 2000 });
   const records: StepRecord[] = [];
   const t0 = performance.now();
-  runner.runSync(Math.min(a.steps ?? runner.totalSteps, runner.totalSteps), a.json ? (r) => records.push(r) : undefined);
+  const until = Math.min(a.steps ?? runner.totalSteps, runner.totalSteps);
+  // A long run on a terminal says where it is, once a second, on stderr (never mixed into --json output).
+  let lastTick = Date.now();
+  const progress = process.stderr.isTTY
+    ? (r: StepRecord) => {
+        if (Date.now() - lastTick < 1000) return;
+        lastTick = Date.now();
+        process.stderr.write(`\r  step ${r.step} of ${until} · loss ${num(r.loss)}   `);
+      }
+    : undefined;
+  runner.runSync(until, (r) => {
+    if (a.json) records.push(r);
+    progress?.(r);
+  });
+  if (progress && performance.now() - t0 > 1000) process.stderr.write('\r\x1b[K');
   const trainMs = performance.now() - t0;
   // Root causes first: errors before warnings, then in the order they appeared.
   const rank = { error: 0, warning: 1, info: 2 } as const;
@@ -172,13 +211,14 @@ async function runCommand(argv: string[]): Promise<number> {
 }
 
 function validateCommand(argv: string[]): number {
+  if (argv.includes('-h') || argv.includes('--help')) throw new HelpRequest();
   if (argv.length !== 1) throw new UsageError('validate takes one experiment file');
   const r = loadSpecFile(resolve(argv[0]));
   if (r.ok) {
-    process.stdout.write(`${argv[0]}: valid (${r.spec.name}; ${r.data.x.shape[0]} samples × ${r.data.x.shape[1]} features)\n`);
+    process.stdout.write(`${printable(argv[0])}: valid (${printable(r.spec.name)}; ${r.data.x.shape[0]} samples × ${r.data.x.shape[1]} features)\n`);
     return 0;
   }
-  process.stderr.write(`${argv[0]} is not a valid experiment:\n${formatErrors(r.errors).replace(/^/gm, '  ')}\n`);
+  process.stderr.write(`${printable(argv[0])} is not a valid experiment:\n${printable(formatErrors(r.errors)).replace(/^/gm, '  ')}\n`);
   return 2;
 }
 
@@ -194,7 +234,12 @@ export async function main(argv: string[]): Promise<number> {
         for (const p of listPresets()) process.stdout.write(`${p.name.padEnd(22)} ${p.title}\n`);
         return 0;
       case 'trace':
+        if (rest.includes('-h') || rest.includes('--help')) throw new HelpRequest();
         return await traceCommand(rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(`gradient-debugger ${VERSION}\n`);
+        return 0;
       case undefined:
       case '-h':
       case '--help':
@@ -205,6 +250,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
     }
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`gradient-debugger: ${e.message}\n${USAGE}\n`);
       return 2;
@@ -215,6 +264,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `... | head` closes the pipe early: that is the reader's choice, not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

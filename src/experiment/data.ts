@@ -3,7 +3,7 @@
  * from NumPy's legacy generator, features × featureScale, last column = X·w (+ b) + noiseStd·randn(N) in
  * float64, then cast to the experiment's dtype.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { NumpyLegacyRandom } from '../core/random/numpyLegacy';
 import { allocate, type DType, Tensor } from '../core/tensor';
@@ -23,6 +23,8 @@ export interface Dataset {
   /** The weights that generated the data, when known (synthetic data). */
   trueWeights?: number[];
 }
+
+export const MAX_CSV_BYTES = 100 * 1024 * 1024;
 
 export class DataError extends Error {
   constructor(readonly errors: SpecError[]) {
@@ -56,6 +58,12 @@ function finish(xs: Float64Array, ys: Float64Array, rows: number, cols: number, 
   xd.set(xs);
   const yd = allocate(dtype, ys.length);
   yd.set(ys);
+  // Huge weights, bias or scales overflow (float32 stops at ±3.4e38): training on Infinity teaches nothing.
+  const bad = (v: ArrayLike<number>) => { let c = 0; for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) c++; return c; };
+  const bx = bad(xd);
+  const by = bad(yd);
+  if (bx || by)
+    throw new DataError([{ path: 'data', message: `the data holds non-finite values after the cast to ${dtype} (${[bx ? `${bx} in x` : '', by ? `${by} in y` : ''].filter(Boolean).join(', ')}); keep featureScale, weights, bias and noiseStd so that values stay below ${dtype === 'float32' ? '3.4e38' : '1.8e308'}` }]);
   const stats = columnStats(new Float64Array(xd), rows, cols);
   let m = 0;
   for (let i = 0; i < yd.length; i++) m += yd[i];
@@ -143,8 +151,12 @@ function csvDataset(d: CsvData, dtype: DType, baseDir?: string): Dataset {
   const file = isAbsolute(d.path) ? d.path : resolve(baseDir ?? process.cwd(), d.path);
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isFile() && st.size > MAX_CSV_BYTES) throw new DataError([{ path: 'data.path', message: `"${d.path}" is ${(st.size / 1048576).toFixed(0)} MB; a CSV is at most ${MAX_CSV_BYTES / 1048576} MB here` }]);
+    if (!st.isFile() && !st.isDirectory()) throw new DataError([{ path: 'data.path', message: `"${d.path}" is not a regular file` }]);
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof DataError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new DataError([{ path: 'data.path', message: `cannot read "${d.path}" (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code ?? String(e)}) — resolved to ${file}` }]);
   }

@@ -138,7 +138,11 @@ export class DiagnosticsEngine {
         code: 'unscaled-features',
         severity: 'warning',
         step: 1,
-        message: `Input features are far from unit scale: standard deviations ${std.map((s, i) => `${names[i]} ${fmt(s)}`).join(', ')} (largest ${fmt(max)}, largest/smallest ratio ${fmt(ratio)}). Gradients grow with the inputs' scale, so plain SGD needs a learning rate ~${fmt(Number((max * max).toPrecision(1)))}× smaller than on unit-scale inputs and any bias learns far slower than the weights. Fix: standardize each feature (subtract its mean, divide by its std).`,
+        message: `Input features are far from unit scale: standard deviations ${std.map((s, i) => `${names[i]} ${fmt(s)}`).join(', ')} (largest ${fmt(max)}, largest/smallest ratio ${fmt(ratio)}). ${
+          this.spec.optimizer.type === 'sgd'
+            ? `Gradients grow with the inputs' scale, so SGD needs a learning rate ~${fmt(Number((max * max).toPrecision(1)))}× smaller than on unit-scale inputs and any bias learns far slower than the weights.`
+            : `${this.spec.optimizer.type === 'rmsprop' ? 'RMSprop' : 'Adam'} steps each weight by about lr whatever the scale, so the weights' natural sizes differ from the inputs' by ×${fmt(Number(max.toPrecision(1)))} and one learning rate cannot suit every parameter.`
+        } Fix: standardize each feature (subtract its mean, divide by its std).`,
         evidence: { featureStd: std, featureMean: this.data.featureMean, ratio },
         fix: this.spec.data.kind === 'inline' ? { description: 'standardize each feature' } : { description: 'standardize each feature (data.standardize: true)', specFix: 'standardize-features' },
       });
@@ -300,7 +304,7 @@ export class DiagnosticsEngine {
       code: 'loss-plateau-mean',
       severity: 'error',
       step: r.step,
-      message: `For the last ${w.toLocaleString('en-US')} steps the loss has stayed at ${fmt(m)} = ${ratio.toFixed(5)} × Var(y) (${fmt(this.data.targetVar)}): the loss of predicting the batch mean. Predictions vary ${fmt(predRatio * 100)}% as much as the targets, so the model is not using its inputs.${broadcast ? ' The cause is the loss broadcast above: against an [N,N] grid the best a model can do is predict the mean.' : ''}`,
+      message: `The loss is flat at the variance of the target: over the last ${w.toLocaleString('en-US')} steps (to step ${r.step}) it averaged ${fmt(m)} = ${ratio.toFixed(5)} × Var(y) (${fmt(this.data.targetVar)}), the loss of predicting the batch mean. Predictions vary ${fmt(predRatio * 100)}% as much as the targets, so the model is not using its inputs.${broadcast ? ` The cause is the loss broadcast (loss-broadcast, step ${broadcast.step}): against an ${shapeStr(broadcast.evidence.elements as number[])} grid the best a model can do is predict the mean.` : ''}`,
       evidence: { meanLoss: m, targetVar: this.data.targetVar, ratio, window: w, predStdOverTargetStd: predRatio },
       fix: broadcast?.fix,
       opIndex: broadcast?.opIndex,

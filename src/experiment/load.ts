@@ -1,9 +1,11 @@
 /** Reading an experiment: JSON text → validated spec → dataset, with every failure as field-level errors. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildDataset, DataError, type Dataset } from './data';
 import type { ExperimentSpec } from './spec';
-import { type SpecError, validateSpec } from './validate';
+import { StepError } from './model';
+import { Runner } from './runner';
+import { MAX_WORK, type SpecError, validateSpec } from './validate';
 
 export type LoadResult = { ok: true; spec: ExperimentSpec; data: Dataset } | { ok: false; errors: SpecError[] };
 
@@ -15,6 +17,7 @@ export function lineCol(text: string, offset: number): { line: number; column: n
 }
 
 export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; errors: SpecError[] } {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark is not JSON but is harmless
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
@@ -41,16 +44,33 @@ function tokenPosition(text: string, msg: string): number | undefined {
   return m[1] ? at + 10 : m[2].length - 10;
 }
 
-/** Validates and builds the data (which may read a CSV relative to `baseDir`). */
+/**
+ * Validates, builds the data (which may read a CSV relative to `baseDir`) and runs the model and loss once on
+ * the first batch, so that a shape that cannot work is reported against its field before any training.
+ */
 export function prepareSpec(value: unknown, baseDir?: string): LoadResult {
   const v = validateSpec(value);
   if (!v.ok) return v;
+  let data: Dataset;
   try {
-    return { ok: true, spec: v.spec, data: buildDataset(v.spec, baseDir) };
+    data = buildDataset(v.spec, baseDir);
   } catch (e) {
     if (e instanceof DataError) return { ok: false, errors: e.errors };
     return { ok: false, errors: [{ path: 'data', message: (e as Error).message }] };
   }
+  try {
+    const runner = new Runner(v.spec, { data, maxRecordedSteps: 1 });
+    const elements = runner.check();
+    const l = v.spec.loss;
+    // The MSE of an [N,1]×[N] grid is summed in closed form; every other loss visits each grid element.
+    const perElement = !(l.type === 'mse' && (l.reduction ?? 'mean') !== 'none');
+    if (perElement && elements * runner.totalSteps > MAX_WORK)
+      return { ok: false, errors: [{ path: 'training.batchSize', message: `the loss computes ${elements.toLocaleString('en-US')} elements a step for ${runner.totalSteps.toLocaleString('en-US')} steps (~${(elements * runner.totalSteps).toExponential(1)}); at most ${MAX_WORK.toExponential(0)}: use a smaller batch or fewer epochs` }] };
+  } catch (e) {
+    if (e instanceof StepError) return { ok: false, errors: [{ path: e.path, message: e.message }] };
+    return { ok: false, errors: [{ path: '', message: `the experiment cannot run: ${(e as Error).message}` }] };
+  }
+  return { ok: true, spec: v.spec, data };
 }
 
 export function parseSpecText(text: string, baseDir?: string): LoadResult {
@@ -58,9 +78,16 @@ export function parseSpecText(text: string, baseDir?: string): LoadResult {
   return j.ok ? prepareSpec(j.value, baseDir) : j;
 }
 
+/** Experiment files are small; anything bigger is a mistake (and /dev/zero would never end). */
+export const MAX_SPEC_BYTES = 64 * 1024 * 1024;
+
 export function loadSpecFile(file: string): LoadResult {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) return { ok: false, errors: [{ path: '', message: `cannot read ${file}: it is a folder` }] };
+    if (!st.isFile()) return { ok: false, errors: [{ path: '', message: `cannot read ${file}: not a regular file` }] };
+    if (st.size > MAX_SPEC_BYTES) return { ok: false, errors: [{ path: '', message: `${file} is ${(st.size / 1048576).toFixed(0)} MB; an experiment file is at most ${MAX_SPEC_BYTES / 1048576} MB` }] };
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

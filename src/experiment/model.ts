@@ -3,6 +3,7 @@ import * as ops from '../core/ops';
 import { Linear } from '../core/nn';
 import { TorchGenerator } from '../core/random/torchGenerator';
 import { type DType, Tensor } from '../core/tensor';
+import { shapeStr } from '../core/shape';
 import { tracer } from '../core/trace';
 import type { ForwardOp, ModelSpec } from './spec';
 
@@ -28,18 +29,25 @@ export class Model {
     return (this.params ??= [...this.layers.values()].flatMap((l) => l.parameters()));
   }
 
-  /** Runs the forward steps; an op with `assign: false` runs and its result is dropped (and marked so in the trace). */
+  /**
+   * Runs the forward steps; an op with `assign: false` runs and its result is dropped (and marked so in the
+   * trace). A shape error names the step that raised it (`model.forward[2]`).
+   */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const step of this.spec.forward) {
-      if (typeof step === 'string') {
-        h = this.layers.get(step)!.forward(h, step);
-        continue;
+    this.spec.forward.forEach((step, i) => {
+      try {
+        if (typeof step === 'string') {
+          h = this.layers.get(step)!.forward(h, step);
+          return;
+        }
+        const out = applyOp(h, step);
+        if (step.assign === false) tracer.markLastDiscarded();
+        else h = out;
+      } catch (e) {
+        throw new StepError(`model.forward[${i}]`, `${typeof step === 'string' ? `layer "${step}"` : step.op} on a ${shapeStr(h.shape)} input: ${(e as Error).message}`);
       }
-      const out = applyOp(h, step);
-      if (step.assign === false) tracer.markLastDiscarded();
-      else h = out;
-    }
+    });
     return h;
   }
 }
@@ -58,5 +66,16 @@ function applyOp(h: Tensor, f: ForwardOp): Tensor {
       return ops.tanh(h);
     case 'sigmoid':
       return ops.sigmoid(h);
+  }
+}
+
+/** An error raised while running the spec, with the field of the spec that caused it. */
+export class StepError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StepError';
   }
 }

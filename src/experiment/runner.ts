@@ -5,7 +5,8 @@
  * Every step leaves a StepRecord; every step's scalars are kept, full records only for recent steps plus a
  * thinned history (memory stays bounded however long the run).
  */
-import { backward } from '../core/autograd';
+import { backward, noGrad } from '../core/autograd';
+import { broadcastShapes, numel, shapeStr } from '../core/shape';
 import * as losses from '../core/losses';
 import * as ops from '../core/ops';
 import { Adam, AdamW } from '../core/optim/adam';
@@ -19,9 +20,12 @@ import type { RunInfo, RunState } from '../protocol';
 import { buildDataset, type Dataset } from './data';
 import { DiagnosticsEngine } from './diagnostics';
 import { applyFix } from './fixes';
-import { Model } from './model';
+import { Model, StepError } from './model';
 import { type Diagnosis, type DiagnosisCode, type ParamRecord, type StepRecord, type StepSummary, summarize, type WhatIf } from './records';
 import type { ExperimentSpec } from './spec';
+
+/** Loss elements one step may compute element by element. */
+export const MAX_LOSS_ELEMENTS = 20_000_000;
 
 /** Parameters bigger than this are thinned in records: a sample of values, exact norms and min/max. */
 export const PARAM_SAMPLE = 64;
@@ -114,7 +118,11 @@ export class Runner {
 
   private init(): void {
     this.model = new Model(this.spec.model, this.spec.dtype ?? 'float32');
-    this.optimizer = makeOptimizer(this.spec, this.model.parameters());
+    try {
+      this.optimizer = makeOptimizer(this.spec, this.model.parameters());
+    } catch (e) {
+      throw new StepError('optimizer', (e as Error).message);
+    }
     this.order = Int32Array.from({ length: this.data.x.shape[0] }, (_, i) => i);
     this.shuffler = this.spec.training.shuffle ? new NumpyLegacyRandom(this.spec.training.shuffleSeed ?? (this.spec.data.kind === 'synthetic' ? this.spec.data.seed : 0)) : undefined;
     this.diag = new DiagnosticsEngine(this.spec, this.data, this.stepsPerEpoch);
@@ -160,7 +168,7 @@ export class Runner {
     const start = b * bs;
     const len = Math.min(bs, n - start);
     if (!this.shuffler) return { x: ops.narrow(this.data.x, 0, start, len), y: ops.narrow(this.data.y, 0, start, len) };
-    if (b === 0 && epoch >= 0) this.shuffler.shuffle(this.order);
+    if (b === 0 && epoch >= 0) this.shuffler.shuffle(this.order); // epoch −1: check(), which must not draw
     const f = this.data.x.shape[1];
     const yw = this.data.y.size / n;
     const xv = this.data.x.values();
@@ -177,8 +185,34 @@ export class Runner {
 
   private lossOf(pred: Tensor, target: Tensor): Tensor {
     const l = this.spec.loss;
+    let t = target;
+    if (l.targetShape) {
+      try {
+        t = ops.reshape(target, l.targetShape);
+      } catch (e) {
+        throw new StepError('loss.targetShape', `reshaping the ${shapeStr(target.shape)} target: ${(e as Error).message}`);
+      }
+    }
+    // A broadcast loss visits every element of the grid (the [N,1]×[N] MSE alone has a closed form): refuse a grid
+    // that would take seconds a step rather than start it.
+    let elements = 0;
+    try {
+      elements = numel(broadcastShapes(pred.shape, t.shape));
+    } catch {
+      /* the loss itself reports the incompatible shapes below */
+    }
+    if (elements > MAX_LOSS_ELEMENTS && !(l.type === 'mse' && (l.reduction ?? 'mean') !== 'none'))
+      throw new StepError('training.batchSize', `the ${l.type} loss of a ${shapeStr(pred.shape)} prediction and a ${shapeStr(t.shape)} target would compute ${elements.toLocaleString('en-US')} elements a step; at most ${MAX_LOSS_ELEMENTS.toLocaleString('en-US')}: use a smaller batch (or fix the broadcast)`);
+    try {
+      return this.lossValue(pred, t);
+    } catch (e) {
+      throw new StepError('loss.type', `${l.type} of a ${shapeStr(pred.shape)} prediction and a ${shapeStr(t.shape)} target: ${(e as Error).message}`);
+    }
+  }
+
+  private lossValue(pred: Tensor, t: Tensor): Tensor {
+    const l = this.spec.loss;
     const red = l.reduction ?? 'mean';
-    const t = l.targetShape ? ops.reshape(target, l.targetShape) : target;
     switch (l.type) {
       case 'mse':
         return losses.mseLoss(pred, t, red);
@@ -195,6 +229,20 @@ export class Runner {
     }
   }
 
+  /**
+   * Runs the model and the loss once on the first batch, without gradients, so shape errors surface before
+   * training as field-level errors. Returns how many loss elements a step computes (the [N,N] of a broadcast).
+   */
+  check(): number {
+    const { x, y } = this.batch(-1, 0);
+    return noGrad(() => {
+      const pred = this.model.forward(x);
+      this.lossOf(pred, y);
+      const t = this.spec.loss.targetShape ? ops.reshape(y, this.spec.loss.targetShape) : y;
+      return numel(broadcastShapes(pred.shape, t.shape));
+    });
+  }
+
   /** One optimizer update. Returns its record, or undefined when the run is over. */
   step(): StepRecord | undefined {
     if (this.finished) return undefined;
@@ -203,7 +251,8 @@ export class Runner {
     const b = k % this.stepsPerEpoch;
     const { x, y } = this.batch(epoch, b);
     const params = this.model.parameters();
-    const before = params.map((p) => p.values().slice());
+    // Plain arrays: parameters are small here and a typed-array allocation costs more than the copy.
+    const before = params.map((p) => Array.from(p.values()));
 
     tracer.begin();
     const pred = this.model.forward(x);
@@ -223,7 +272,8 @@ export class Runner {
 
     if (this.spec.training.zeroGrad !== false) this.optimizer.zeroGrad();
     backward(loss);
-    const grads = params.map((p) => (p.grad ? p.grad.values().slice() : null));
+    // The gradient the update will use, read before step() (which leaves .grad alone).
+    const grads = params.map((p) => (p.grad ? { sample: sample(p.grad.values()), norm: norm(p.grad.values()) } : null));
     this.optimizer.step();
     this.stepCount++;
 
@@ -231,24 +281,31 @@ export class Runner {
     const rec: Record<string, ParamRecord> = {};
     params.forEach((p, i) => {
       const v = p.values();
-      const upd = new Float64Array(v.length);
+      const b = before[i];
+      const upd = new Array<number>(Math.min(v.length, PARAM_SAMPLE));
       let mn = Infinity;
       let mx = -Infinity;
+      let vv = 0;
+      let uu = 0;
       for (let j = 0; j < v.length; j++) {
-        upd[j] = v[j] - before[i][j];
-        if (v[j] < mn) mn = v[j];
-        if (v[j] > mx) mx = v[j];
+        const x = v[j];
+        const u = x - b[j];
+        if (j < PARAM_SAMPLE) upd[j] = u;
+        vv += x * x;
+        uu += u * u;
+        if (x < mn) mn = x;
+        if (x > mx) mx = x;
       }
       const g = grads[i];
       rec[p.name!] = {
-        shape: p.shape.slice(),
+        shape: p.shape,
         value: sample(v),
-        grad: g ? sample(g) : null,
+        grad: g ? g.sample : null,
         state: stateRecord(this.optimizer.state.get(p)),
-        update: sample(upd),
-        norm: norm(v),
-        gradNorm: g ? norm(g) : 0,
-        updateNorm: norm(upd),
+        update: upd,
+        norm: Math.sqrt(vv),
+        gradNorm: g ? g.norm : 0,
+        updateNorm: Math.sqrt(uu),
         min: mn,
         max: mx,
         thinned: v.length > PARAM_SAMPLE || undefined,
@@ -348,6 +405,7 @@ export class Runner {
       const r = this.step();
       if (r && onRecord) onRecord(r);
     }
+    if (this.state === 'idle' && this.stepCount > 0) this.state = 'paused';
   }
 
   pause(): void {
@@ -406,6 +464,19 @@ const sameNums = (a: readonly number[] | undefined, b: readonly number[] | undef
   return true;
 };
 
+function sameArgs(a: OpRecord['args'], b: OpRecord['args']): boolean {
+  if (!a || !b) return !a && !b;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || !sameNums(x, y)) return false;
+  }
+  return true;
+}
+
 /** True when two traces record the same ops on the same shapes with the same flags and arguments. */
 export function sameTrace(a: OpRecord[], b: OpRecord[]): boolean {
   if (a.length !== b.length) return false;
@@ -415,7 +486,7 @@ export function sameTrace(a: OpRecord[], b: OpRecord[]): boolean {
     if (x.op !== y.op || x.label !== y.label || !!x.discarded !== !!y.discarded || !!x.loss !== !!y.loss || !sameNums(x.output, y.output)) return false;
     if (x.inputs.length !== y.inputs.length || x.inputs.some((s, k) => !sameNums(s, y.inputs[k]))) return false;
     if (!sameNums(x.broadcast?.shape, y.broadcast?.shape)) return false;
-    if (JSON.stringify(x.args) !== JSON.stringify(y.args)) return false;
+    if (x.args !== y.args && !sameArgs(x.args, y.args)) return false;
   }
   return true;
 }

@@ -13,9 +13,14 @@ export interface SpecError {
   message: string;
 }
 
+// Limits that keep one experiment to minutes of CPU and well under a gigabyte: every step's scalars are kept,
+// and the data lives in memory twice while it is generated.
 export const MAX_SAMPLES = 10_000_000;
-export const MAX_TOTAL_STEPS = 10_000_000;
-export const MAX_DATA_VALUES = 50_000_000;
+export const MAX_TOTAL_STEPS = 500_000;
+export const MAX_DATA_VALUES = 20_000_000;
+export const MAX_PARAMETERS = 1_000_000;
+/** Multiply-adds of the whole run (steps × batch rows × weights): about a few minutes of CPU. */
+export const MAX_WORK = 2e10;
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator() {
@@ -149,7 +154,8 @@ function semanticErrors(spec: ExperimentSpec): SpecError[] {
   let firstLayer = true;
   spec.model.forward.forEach((f, i) => {
     if (typeof f === 'string') {
-      const layer = spec.model.layers[f];
+      // Own properties only: a name like "toString" must not find Object.prototype's.
+      const layer = Object.hasOwn(spec.model.layers, f) ? spec.model.layers[f] : undefined;
       if (!layer) {
         errs.push({ path: `model.forward[${i}]`, message: `unknown layer "${f}"; the layers are ${names.map((n) => `"${n}"`).join(', ')}` });
         return;
@@ -168,9 +174,17 @@ function semanticErrors(spec: ExperimentSpec): SpecError[] {
   });
   for (const [name, layer] of Object.entries(spec.model.layers)) errs.push(...layerErrors(name, layer));
   const bs = spec.training.batchSize;
+  const weights = Object.values(spec.model.layers).reduce((t, l) => t + l.in * l.out, 0);
+  const params = Object.values(spec.model.layers).reduce((t, l) => t + l.in * l.out + (l.bias === false ? 0 : l.out), 0);
+  if (params > MAX_PARAMETERS) errs.push({ path: 'model.layers', message: `${params.toLocaleString('en-US')} parameters in all; at most ${MAX_PARAMETERS.toLocaleString('en-US')}` });
   if (rows > 0) {
     const steps = spec.training.epochs * Math.ceil(rows / bs);
-    if (steps > MAX_TOTAL_STEPS) errs.push({ path: 'training.epochs', message: `${spec.training.epochs} epochs × ${Math.ceil(rows / bs)} batches = ${steps} steps; at most ${MAX_TOTAL_STEPS.toLocaleString('en-US')}` });
+    if (steps > MAX_TOTAL_STEPS) errs.push({ path: 'training.epochs', message: `${spec.training.epochs} epochs × ${Math.ceil(rows / bs)} batches = ${steps.toLocaleString('en-US')} steps; at most ${MAX_TOTAL_STEPS.toLocaleString('en-US')}` });
+    else {
+      const work = spec.training.epochs * rows * weights;
+      if (work > MAX_WORK)
+        errs.push({ path: 'training.epochs', message: `${spec.training.epochs} epochs over ${rows.toLocaleString('en-US')} rows with ${weights.toLocaleString('en-US')} weights is ~${work.toExponential(1)} multiply-adds; at most ${MAX_WORK.toExponential(0)} (a few minutes of CPU): use fewer epochs, rows or units` });
+    }
   }
   if (spec.loss.type === 'huber' && spec.loss.beta !== undefined) errs.push({ path: 'loss.beta', message: 'belongs to smooth_l1; huber takes delta' });
   if (spec.loss.type === 'smooth_l1' && spec.loss.delta !== undefined) errs.push({ path: 'loss.delta', message: 'belongs to huber; smooth_l1 takes beta' });

@@ -147,8 +147,18 @@ add('squeeze dim 12', mutated('model.forward[1].dim', 12), 'model.forward[1].dim
 
 // 7. Sizes too big to run.
 add('10^9 samples', mutated('data.samples', 1e9), 'data.samples', /expected a number <= 10000000, got number 1000000000/);
-add('5 million samples × 20 features', mutated('data', { ...(base.data as object), samples: 5_000_000, features: 20, weights: Array(20).fill(1) }), 'data.samples', /too much data; at most 50,000,000 values/);
-add('epochs × batches too many steps', mutated('training', { epochs: 100000, batchSize: 1 }), 'training.epochs', /100000 epochs × 10000 batches = 1000000000 steps; at most 10,000,000/);
+add('5 million samples × 20 features', mutated('data', { ...(base.data as object), samples: 5_000_000, features: 20, weights: Array(20).fill(1) }), 'data.samples', /too much data; at most 20,000,000 values/);
+add('epochs × batches too many steps', mutated('training', { epochs: 100000, batchSize: 1 }), 'training.epochs', /100000 epochs × 10000 batches = 1,000,000,000 steps; at most 500,000/);
+add('work too large: 2000 epochs of 10000 rows through 2×4096 + 4096×1 weights', mutated('training.epochs', 2000, JSON.parse(mutated('model', { layers: { a: { type: 'linear', in: 2, out: 4096 }, b: { type: 'linear', in: 4096, out: 1 } }, forward: ['a', 'b', { op: 'squeeze', dim: -1 }] }))), 'training.epochs', /multiply-adds; at most 2e\+10/);
+add('too many parameters', mutated('model', { layers: { a: { type: 'linear', in: 2, out: 4096 }, b: { type: 'linear', in: 4096, out: 4096 }, c: { type: 'linear', in: 4096, out: 1 } }, forward: ['a', 'b', 'c'] }), 'model.layers', /16,?\d{3},?\d{3} parameters in all; at most 1,000,000/);
+add('a layer named like an Object method', mutated('model.forward', ['toString', { op: 'squeeze', assign: false }]), 'model.forward[0]', /unknown layer "toString"; the layers are "layer1"/);
+add('reshape that cannot fit the batch (found by the dry run)', mutated('model.forward', ['layer1', { op: 'reshape', shape: [7] }]), 'model.forward[1]', /reshape on a \[100,1\] input: shape '\[7\]' is invalid for input of size 100/);
+add('squeeze dim out of range (dry run)', mutated('model.forward', ['layer1', { op: 'squeeze', dim: 5 }]), 'model.forward[1]', /dimension out of range/);
+add('targetShape that does not fit (dry run)', mutated('loss', { type: 'mse', targetShape: [3, 7] }), 'loss.targetShape', /reshaping the \[100\] target: shape '\[3,7\]' is invalid for input of size 100/);
+add('no layer in forward: the input cannot meet the target (dry run)', mutated('model.forward', [{ op: 'relu' }]), 'loss.type', /mse of a \[100,2\] prediction and a \[100\] target: shapes \[100,2\] and \[100\] cannot be broadcast/);
+add('nesterov without momentum', mutated('optimizer', { type: 'sgd', lr: 0.01, nesterov: true }), 'optimizer', /Nesterov momentum requires a momentum and zero dampening/);
+add('weights that overflow float32', mutated('data.weights', [1e300, 1e300]), 'data', /non-finite values after the cast to float32/);
+add('a broadcast L1 loss too big to compute', mutated('training', { epochs: 30, batchSize: 10000 }, JSON.parse(mutated('loss', { type: 'l1' }))), 'training.batchSize', /the l1 loss of a \[10000,1\] prediction and a \[10000\] target would compute 100,000,000 elements a step/);
 add('epochs above the maximum', mutated('training.epochs', 1e6), 'training.epochs', /expected a number <= 100000/);
 
 // 8. Other enums and cross-field rules.
