@@ -7,7 +7,7 @@
 import { attach } from './autograd';
 import * as ops from './ops';
 import { broadcastShapes, contiguousStrides, numel, sameShape, type Shape, ShapeError, shapeStr } from './shape';
-import { allocate, roundFn, Tensor } from './tensor';
+import { allocate, roundFn, type Storage, Tensor } from './tensor';
 import { broadcastInfo, tracer } from './trace';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -92,10 +92,16 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     const KB = useGrid ? EMPTY : gradIndex(shape, target.shape);
     const IA2 = useGrid || !fast ? IA : storageIndex(shape, input);
     const IB2 = useGrid || !fast ? IB : storageIndex(shape, target);
+    if (useGrid) {
+      // Each grid gradient entry is one closed-form value: write it straight into the operand's dtype.
+      const ga = input.requiresGrad ? allocate(dtype, input.size) : null;
+      const gb = target.requiresGrad ? allocate(dtype, target.size) : null;
+      mseGridGrad(A, B, fast, reduction === 'mean' ? 1 / n : 1, g0, ga, gb);
+      return [ga && new Tensor(ga, input.shape), gb && new Tensor(gb, target.shape)];
+    }
     const gi = input.requiresGrad ? new Float64Array(input.size) : null;
     const gt = target.requiresGrad ? new Float64Array(target.size) : null;
-    if (useGrid) mseGridGrad(A, B, fast, reduction === 'mean' ? 1 / n : 1, g0, gi, gt);
-    else for (let k = 0; k < n; k++) {
+    for (let k = 0; k < n; k++) {
       const d = r(A[oa + IA2[k]] - B[ob + IB2[k]]);
       let de: number;
       switch (kind) {
@@ -200,7 +206,7 @@ function gridAxes(p: OuterPair): { a: Axis; b: Axis; aGrad: number; bGrad: numbe
  * Gradients of `scale · Σ_grid (a − b)²` times g, each into its operand's own shape:
  *   ∂/∂a_i = scale · 2 · n_b · (a_i − b̄) · g        ∂/∂b_j = −scale · 2 · n_a · (ā − b_j) · g
  */
-function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair, scale: number, g: number, ga: Float64Array | null, gb: Float64Array | null): void {
+function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair, scale: number, g: number, ga: Storage | null, gb: Storage | null): void {
   const { a, b, aGrad, bGrad } = gridAxes(p)!;
   let am = 0;
   for (let i = 0; i < a.n; i++) am += A[a.o + i * a.s];
