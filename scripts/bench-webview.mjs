@@ -23,17 +23,17 @@ const historySteps = Number(arg('history', '100000'));
 const streamSteps = Number(arg('stream', '3000'));
 const hz = Number(arg('hz', '30'));
 const GOAL_FIRST_RENDER_MS = 250;
-/** src/extension/panelChannel.ts SNAPSHOT_CHUNK (that module needs vscode, so it is not imported here). */
-const SNAPSHOT_CHUNK = 5000;
 const GOAL_FRAME_MS = 33;
 
-for (const f of ['out/src/experiment/runner.js', 'out/test/webview/harness.js', 'dist/webview/panel.js'])
+for (const f of ['out/src/experiment/runner.js', 'out/src/stepColumns.js', 'out/test/webview/harness.js', 'dist/webview/panel.js'])
   if (!existsSync(join(root, f))) {
     console.error(`bench-webview: ${f} is missing; run \`node scripts/build.mjs\` first`);
     process.exit(1);
   }
 const { Runner } = require(join(root, 'out/src/experiment/runner.js'));
 const { loadSpecFile } = require(join(root, 'out/src/experiment/load.js'));
+// The same columnar messages the extension's panelChannel posts (src/stepColumns.ts).
+const { snapshotMessages, stepsMessage, SNAPSHOT_CHUNK } = require(join(root, 'out/src/stepColumns.js'));
 const h = require(join(root, 'out/test/webview/harness.js'));
 if (!existsSync(h.CHROMIUM)) {
   console.error(`bench-webview: ${h.CHROMIUM} is not installed`);
@@ -66,18 +66,19 @@ for (let s = historySteps; s <= historySteps + streamSteps; s++) {
   if (r) details[s] = { type: 'stepDetail', runId, record: r.record, complete: r.complete };
 }
 const run = { ...runner.info, totalSteps: historySteps + streamSteps };
-// In the order the extension's panelChannel sends a snapshot: run, the history in chunks of SNAPSHOT_CHUNK
-// (the first with replace), diagnostics, status; then the last step's record.
+// In the order the extension's panelChannel sends a snapshot: run, the history as columns in chunks of
+// SNAPSHOT_CHUNK rows (the first with replace, all but the last with more), diagnostics, status; then the
+// last step's record.
 const first = [
   { type: 'run', run },
-  ...Array.from({ length: Math.ceil(history.length / SNAPSHOT_CHUNK) }, (_, k) => ({ type: 'steps', runId, steps: history.slice(k * SNAPSHOT_CHUNK, (k + 1) * SNAPSHOT_CHUNK), replace: k === 0 ? true : undefined })),
+  ...snapshotMessages(runId, history),
   { type: 'diagnostics', runId, diagnostics: runner.diagnostics() },
   { type: 'status', runId, state: 'paused', step: historySteps, totalSteps: run.totalSteps },
   details[historySteps],
 ];
 const perPost = Math.ceil(streamSteps / (hz * (streamSteps / 1000))); // ~hz posts a second of 1000 steps/s
 const posts = [];
-for (let i = 0; i < stream.length; i += perPost) posts.push({ type: 'steps', runId, steps: stream.slice(i, i + perPost) });
+for (let i = 0; i < stream.length; i += perPost) posts.push(stepsMessage(runId, stream, {}, i, Math.min(stream.length, i + perPost)));
 
 // ---- the browser
 const server = await h.startPanelServer();
@@ -147,6 +148,7 @@ try {
         const stats = window.gdPanelStats;
         const posts = window.__benchPosts;
         const rendersBefore = stats.renders.length;
+        const drawsBefore = { ...stats.chartDraws };
         const frames = [];
         const longTasks = [];
         const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
@@ -163,7 +165,7 @@ try {
           requestAnimationFrame(tick);
         });
         // The user pressed Resume: the host says so, then streams.
-        window.postMessage({ type: 'status', runId: posts[0].runId, state: 'running', step: posts[0].steps[0].step - 1, totalSteps: 0 }, '*');
+        window.postMessage({ type: 'status', runId: posts[0].runId, state: 'running', step: posts[0].first - 1, totalSteps: 0 }, '*');
         let i = 0;
         const t0 = performance.now();
         const timer = setInterval(() => {
@@ -174,7 +176,8 @@ try {
             setTimeout(() => {
               running = false;
               obs.disconnect();
-              done({ ms: performance.now() - t0, frames, longTasks, renders: stats.renders.slice(rendersBefore), lastStep: stats.lastRenderSteps });
+              const chartDraws = Object.fromEntries(Object.entries(stats.chartDraws).map(([k, v]) => [k, v - drawsBefore[k]]));
+              done({ ms: performance.now() - t0, frames, longTasks, renders: stats.renders.slice(rendersBefore), lastStep: stats.lastRenderSteps, chartDraws });
             }, 200);
           }
         }, 1000 / hz);
@@ -190,9 +193,11 @@ try {
     bench: 'webview',
     history: `real run of presets/${preset}.gradexp.json by the TypeScript runner, training.epochs raised to ${spec.training.epochs}; ${historySteps} steps as history, the next ${streamSteps} streamed (generated in ${(genMs / 1000).toFixed(1)} s)`,
     historySteps,
+    snapshotMessages: first.filter((m) => m.type === 'steps').length,
+    snapshotChunkRows: SNAPSHOT_CHUNK,
     firstRender: {
       // From the host's postMessage of run + diagnostics + all history steps + the last record to the end
-      // of the redraw that shows them: includes the browser's structured clone of 100 000 step objects.
+      // of the redraw that shows them: includes the browser's structured clone of the 100 000-row columns.
       totalMs: r2(firstRender.totalMs),
       postMessageMs: r2(firstRender.postMessageMs),
       // postMessage's return to the first steps chunk's dispatch: the browser delivering the run and status
@@ -202,7 +207,7 @@ try {
       // history, charts, stepper, shapes, and the browser's deserialization of the later chunks).
       panelMs: r2(firstRender.panelMs),
       // The panel's own JavaScript in that time: handling the messages (checks, history) and its redraws.
-      // The rest of panelMs is the browser deserializing the 100 000 step objects (read lazily from e.data).
+      // The rest of panelMs is the browser deserializing the columns (read lazily from e.data) and painting.
       panelWorkMs: r2(firstRender.panelWorkMs),
       redraws: firstRender.redraws,
       nextFrameMs: r2(firstRender.nextFrameMs),
@@ -220,6 +225,8 @@ try {
       medianFrameMs: r2(pct(sorted, 0.5)),
       framesOver33ms: sorted.filter((f) => f > GOAL_FRAME_MS).length,
       redraws: renders.length,
+      // Chart redraws per chart while streaming: a chart is redrawn only when new steps change what it shows.
+      chartDraws: streamed.chartDraws,
       maxRedrawMs: r2(renders[renders.length - 1] ?? 0),
       p95RedrawMs: r2(pct(renders, 0.95)),
       longTasks: streamed.longTasks.length,

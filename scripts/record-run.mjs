@@ -2,7 +2,8 @@
 // Records a REAL run of the TypeScript runner as the host would post it to the panel, for the webview tests:
 //   node scripts/record-run.mjs [--preset seed-broadcast] [--steps 300] [--out test/fixtures/seed-broadcast-messages.json]
 // Needs `node scripts/build.mjs` first (it imports the runner from out/). The message sequence is what the
-// extension's panel sends: `run`, `status` running, `steps` batches of 10 (about one 30 Hz post each),
+// extension's panel sends: `run`, `status` running, columnar `steps` batches of 10 (about one 30 Hz post each,
+// built by src/stepColumns.ts as the panel channel builds them),
 // `diagnostics` whenever the set changes, `status` at the end; plus the `stepDetail` answer for every step
 // and the `whatIf` answer for each diagnosis that has a spec fix.
 import { createRequire } from 'node:module';
@@ -21,10 +22,11 @@ const steps = Number(arg('steps', '300'));
 const out = resolve(root, arg('out', `test/fixtures/${preset}-messages.json`));
 const BATCH = 10;
 
-let Runner, loadSpecFile;
+let Runner, loadSpecFile, stepsMessage;
 try {
   ({ Runner } = require(join(root, 'out/src/experiment/runner.js')));
   ({ loadSpecFile } = require(join(root, 'out/src/experiment/load.js')));
+  ({ stepsMessage } = require(join(root, 'out/src/stepColumns.js')));
 } catch (e) {
   console.error(`record-run: cannot load the runner from out/ (${e.message}); run \`node scripts/build.mjs\` first`);
   process.exit(1);
@@ -51,7 +53,7 @@ while (runner.stepCount < until) {
   if (!rec) break;
   batch.push(runner.summaries[runner.summaries.length - 1]);
   if (batch.length === BATCH || runner.stepCount === until || runner.finished) {
-    messages.push({ type: 'steps', runId, steps: batch });
+    messages.push(stepsMessage(runId, batch));
     batch = [];
     const diags = runner.diagnostics();
     const text = JSON.stringify(diags);

@@ -6,8 +6,15 @@
  * Flow: the host sends `run` once, then `steps` batches (at most `streamHz` posts a second), `diagnostics`
  * whenever the set changes, and `status` on every state change. The webview asks for the full record of the
  * step it shows with `requestStep`; the host answers `stepDetail`.
+ *
+ * Step history travels as columns (`StepsMessage`), not as one object per step: a panel opened on a
+ * 100 000-step run receives a few arrays of numbers instead of half a million small objects, and checks and
+ * stores them array by array. src/stepColumns.ts builds them from `StepSummary[]`.
+ *
+ * VS Code JSON-serializes every message, so a non-finite number (a diverged loss) arrives as `null`: every
+ * measured value below is typed `number | null`, and the panel draws null as a gap.
  */
-import type { Diagnosis, StepRecord, StepSummary, WhatIf } from './experiment/records';
+import type { Diagnosis, StepRecord, WhatIf } from './experiment/records';
 
 export type RunState = 'idle' | 'running' | 'paused' | 'done' | 'stopped' | 'diverged' | 'error';
 
@@ -44,12 +51,53 @@ export interface RunMessage {
   run: RunInfo;
 }
 
-/** A batch of steps, in order, appended to the charts. `replace` restarts the history (after a reset). */
+/**
+ * A batch of `count` steps (rows), in order, appended to the charts, as columns: every array below holds
+ * exactly `count` entries, entry i belonging to row i. The same information as `count` StepSummary objects.
+ */
 export interface StepsMessage {
   type: 'steps';
   runId: string;
-  steps: StepSummary[];
+  /** The history restarts with these rows (a reset, or the first chunk of a snapshot of the whole run). */
   replace?: boolean;
+  /**
+   * More chunks of the same snapshot follow at once (a panel opened or reloaded on a long run gets the history
+   * in several messages): the panel waits for the last chunk, the one without `more`, before drawing charts.
+   */
+  more?: boolean;
+  /** Step number (1-based) of row 0. */
+  first: number;
+  /** Number of rows; 0 is a valid (empty) batch, e.g. the snapshot of a run that has not started. */
+  count: number;
+  /**
+   * Step number of each row, present only when the rows are not the consecutive steps first, first + 1, …
+   * (a traced script whose steps skip numbers). Strictly increasing.
+   */
+  step?: number[];
+  /** 0-based epoch of each row. */
+  epoch: number[];
+  /** 0-based batch within its epoch, per row. */
+  batch: number[];
+  /** Loss per row, taken at the weights before that step's update. */
+  loss: (number | null)[];
+  /** Per parameter name; a row of a step that did not have the parameter holds null in all its columns. */
+  params: Record<string, ParamColumns>;
+}
+
+/** One parameter's columns in a `steps` message, each of `count` entries. */
+export interface ParamColumns {
+  /**
+   * `values[k][i]`: entry k (row-major, flattened) of the parameter's value after row i's step. Only the first
+   * few entries (SUMMARY_VALUES in experiment/records.ts) are sent, what the weights chart draws; a row with
+   * fewer entries than the widest one holds null.
+   */
+  values: (number | null)[][];
+  /** L2 norm of the gradient used by row i's step. */
+  gradNorm: (number | null)[];
+  /** L2 norm of row i's update (value after − value before). */
+  updateNorm: (number | null)[];
+  /** L2 norm of the value after row i's step. */
+  norm: (number | null)[];
 }
 
 /** The full record of one step, in answer to `requestStep` or pushed for the latest step when the user follows it. */

@@ -83,58 +83,107 @@ export class BlockIndex {
 }
 
 /**
- * `xs`/`ys` hold `n` points with increasing x. Returns at most 2·buckets + 2 points. Non-finite y (NaN gaps)
- * and, on a log axis, y ≤ 0 are left out of the min/max, and a bucket with nothing else draws as a gap.
- * With `index` (kept up to date by the caller) whole blocks are read from it; the result is the same.
+ * Min/max decimation of a growing series, kept up to date as points are appended. Buckets hold a fixed
+ * power-of-two number of points, counted from the first, so an append changes only the last bucket (or adds
+ * buckets) and every other bucket keeps its points: a 30 Hz stream into a 100 000-step history re-decimates a
+ * few dozen points per post, and the chart can tell whether anything visible changed. When the buckets
+ * outgrow `maxBuckets` their width doubles and the series is decimated again (log₂ n times in a run).
+ *
+ * Per bucket the lowest and highest point are kept, in step order, so a one-step spike stays visible.
+ * Non-finite y (NaN gaps) and, on a log axis, y ≤ 0 are left out of the min/max; a bucket with nothing else
+ * draws as a gap. Up to 2·maxBuckets points every point is drawn as it is.
  */
-export function decimateMinMax(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, buckets: number, logY = false, index?: BlockIndex): Point[] {
-  const ok = (y: number) => Number.isFinite(y) && (!logY || y > 0);
-  const out: Point[] = [];
-  if (n <= 0) return out;
-  if (n <= buckets * 2) {
-    for (let i = 0; i < n; i++) out.push({ x: xs[i], y: ok(ys[i]) ? ys[i] : NaN });
-    return out;
+export class LiveMinMax {
+  /** The decimated points; the array is replaced by update() whenever its content changes. */
+  points: Point[] = [];
+  /** Points per bucket; 1 while every point is drawn. */
+  width = 1;
+  /** Leading points of `points` unchanged (same objects) since the last markDrawn(). */
+  unchanged = 0;
+  private n = 0;
+  private maxBuckets = 0;
+  private logY = false;
+  /** Where each bucket's points start in `points` (the last bucket may be unfinished). */
+  private starts: number[] = [];
+
+  /**
+   * Brings the points up to the first `n` of `xs`/`ys` (x increasing). `from` is the first point written since
+   * the last update (a truncation or reset writes from where it cut). With `index` (kept up to date by the
+   * caller) whole blocks are read from it; the points are the same.
+   */
+  update(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, from: number, maxBuckets: number, logY: boolean, index?: BlockIndex): void {
+    const width = n <= 2 * maxBuckets ? 1 : 2 ** Math.ceil(Math.log2(n / maxBuckets));
+    let first: number;
+    if (width !== this.width || maxBuckets !== this.maxBuckets || logY !== this.logY) {
+      this.width = width;
+      this.maxBuckets = maxBuckets;
+      this.logY = logY;
+      this.starts.length = 0;
+      this.points = [];
+      first = 0;
+    } else {
+      if (n === this.n && from >= n) return; // nothing new
+      // From the bucket of the first changed point, or the last (unfinished) one, whichever is earlier.
+      first = Math.floor(Math.min(from, this.n, n) / width);
+    }
+    const keep = first < this.starts.length ? this.starts[first] : this.points.length;
+    const out = this.points.slice(0, keep);
+    this.starts.length = Math.min(this.starts.length, first);
+    this.unchanged = Math.min(this.unchanged, keep);
+    const acc = { minI: -1, maxI: -1, gap: false };
+    const ok = logY ? (y: number) => y > 0 && y < Infinity : Number.isFinite;
+    for (let b = first; b * width < n; b++) {
+      const start = b * width;
+      const end = Math.min(n, start + width);
+      this.starts.push(out.length);
+      if (width === 1) {
+        const y = ys[start];
+        out.push({ x: xs[start], y: ok(y) ? y : NaN });
+        continue;
+      }
+      acc.minI = -1;
+      acc.maxI = -1;
+      acc.gap = false;
+      let i = start;
+      if (index && width >= B) {
+        // start is a multiple of B here; the index covers every complete block below n.
+        for (; i + B <= end; i += B) index.fold(i / B, logY, ys, acc);
+      }
+      for (; i < end; i++) {
+        const y = ys[i];
+        if (!ok(y)) {
+          acc.gap = true;
+          continue;
+        }
+        if (acc.minI < 0 || y < ys[acc.minI]) acc.minI = i;
+        if (acc.maxI < 0 || y > ys[acc.maxI]) acc.maxI = i;
+      }
+      if (acc.minI < 0) {
+        if (acc.gap) out.push({ x: xs[start], y: NaN });
+        continue;
+      }
+      const a = Math.min(acc.minI, acc.maxI);
+      const c = Math.max(acc.minI, acc.maxI);
+      out.push({ x: xs[a], y: ys[a] });
+      if (c !== a) out.push({ x: xs[c], y: ys[c] });
+    }
+    this.n = n;
+    this.points = out;
   }
-  const x0 = xs[0];
-  const span = xs[n - 1] - x0 || 1;
-  const acc = { minI: -1, maxI: -1, gap: false };
-  const scan = (i: number) => {
-    const y = ys[i];
-    if (!ok(y)) {
-      acc.gap = true;
-      return;
-    }
-    if (acc.minI < 0 || y < ys[acc.minI]) acc.minI = i;
-    if (acc.maxI < 0 || y > ys[acc.maxI]) acc.maxI = i;
-  };
-  let i = 0;
-  for (let b = 0; b < buckets && i < n; b++) {
-    const endX = b === buckets - 1 ? xs[n - 1] + 1 : x0 + (span * (b + 1)) / buckets;
-    // First index at or past endX (xs increase).
-    let lo = i;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (xs[mid] < endX) lo = mid + 1;
-      else hi = mid;
-    }
-    const end = lo;
-    acc.minI = -1;
-    acc.maxI = -1;
-    acc.gap = false;
-    if (index) {
-      for (; i < end && i % B !== 0; i++) scan(i);
-      for (; i + B <= end; i += B) index.fold(i / B, logY, ys, acc);
-    }
-    for (; i < end; i++) scan(i);
-    if (acc.minI < 0) {
-      if (acc.gap) out.push({ x: x0 + (span * b) / buckets, y: NaN });
-      continue;
-    }
-    const a = Math.min(acc.minI, acc.maxI);
-    const c = Math.max(acc.minI, acc.maxI);
-    out.push({ x: xs[a], y: ys[a] });
-    if (c !== a) out.push({ x: xs[c], y: ys[c] });
+
+  /** The current points are what the chart shows now. */
+  markDrawn(): void {
+    this.unchanged = this.points.length;
   }
-  return out;
+
+  /** Step at the end of the last bucket: an x axis that ends there moves only when a new bucket starts. */
+  axisEnd(xs: ArrayLike<number>): number {
+    const n = this.n;
+    if (n === 0) return 0;
+    const last = xs[n - 1];
+    if (this.width === 1) return last;
+    // Extrapolated at the mean step spacing (1 for the usual consecutive steps).
+    const spacing = n > 1 ? (last - xs[0]) / (n - 1) : 1;
+    return last + Math.round((Math.ceil(n / this.width) * this.width - n) * spacing);
+  }
 }

@@ -1,21 +1,30 @@
 /**
  * Every step's scalars, kept column-wise in growable typed arrays: 100 000 steps of a few series stay a few
- * MB and the charts can scan them without touching an object per step.
+ * MB and the charts can scan them without touching an object per step. The host sends columns too
+ * (StepsMessage), so a batch is stored with one typed-array loop per column.
  */
-import type { StepSummary } from '../src/experiment/records';
+import type { StepsMessage } from '../src/protocol';
 import { BlockIndex } from './decimate';
+
+/** What History reads of a `steps` message. */
+export type StepColumns = Pick<StepsMessage, 'first' | 'count' | 'step' | 'loss' | 'params'>;
 
 export class Column {
   data = new Float64Array(1024);
-  /** First point written since the block index was last brought up to date. */
+  /** First point written since the last sync(). */
   changedFrom = 0;
-  private readonly blocks = new BlockIndex();
+  /** The min/max block index over the points as of the last sync(), for decimation. */
+  readonly index = new BlockIndex();
 
-  /** The min/max block index over the first `n` points, for decimation. */
-  index(n: number): BlockIndex {
-    this.blocks.update(this.data, n, this.changedFrom);
+  /**
+   * Brings the block index up to the first `n` points and returns the first point written since the last
+   * call (n when none): the chart drawing this column re-decimates only from there.
+   */
+  sync(n: number): number {
+    const from = Math.min(this.changedFrom, n);
+    this.index.update(this.data, n, from);
     this.changedFrom = n;
-    return this.blocks;
+    return from;
   }
 
   ensure(n: number): void {
@@ -25,6 +34,19 @@ export class Column {
     const next = new Float64Array(cap);
     next.set(this.data);
     this.data = next;
+  }
+}
+
+/**
+ * Copies `count` values into `col` from row `start` on. null is how JSON carries NaN/Infinity; a typed array
+ * would turn it into 0, so it becomes NaN (a gap).
+ */
+function fill(col: Column, src: readonly (number | null)[], start: number, count: number): void {
+  col.ensure(start + count);
+  const d = col.data;
+  for (let j = 0; j < count; j++) {
+    const v = src[j];
+    d[start + j] = v === null ? NaN : v;
   }
 }
 
@@ -56,36 +78,43 @@ export class History {
     this.paramColumns.clear();
   }
 
-  /** Appends steps; a step not after the last kept one restarts from there (a reset that was not flagged). */
-  append(batch: readonly StepSummary[]): void {
-    if (batch.length === 0) return;
-    if (this.length > 0 && batch[0].step <= this.steps.data[this.length - 1]) this.truncateBefore(batch[0].step);
-    const n = this.length + batch.length;
-    for (const c of this.allColumns()) c.changedFrom = Math.min(c.changedFrom, this.length);
+  /**
+   * Appends the rows of a (checked) `steps` message, column by column. A first row not after the last kept
+   * step restarts from there (a reset that was not flagged).
+   */
+  append(m: StepColumns): void {
+    const count = m.count;
+    if (count === 0) return;
+    const firstStep = m.step ? m.step[0] : m.first;
+    if (this.length > 0 && firstStep <= this.steps.data[this.length - 1]) this.truncateBefore(firstStep);
+    const start = this.length;
+    const n = start + count;
+    for (const c of this.allColumns()) c.changedFrom = Math.min(c.changedFrom, start);
     this.steps.ensure(n);
-    this.loss.ensure(n);
-    for (const c of this.values.values()) c.ensure(n);
-    for (const c of this.gradNorms.values()) c.ensure(n);
-    const cols = this.paramColumns;
-    for (let j = 0; j < batch.length; j++) {
-      const s = batch[j];
-      const i = this.length + j;
-      this.steps.data[i] = s.step;
-      // null is how JSON carries NaN/Infinity; a typed array would turn it into 0, so it becomes NaN (a gap).
-      this.loss.data[i] = s.loss ?? NaN;
-      for (const name in s.params) {
-        const p = s.params[name];
-        // Column lookups by name are cached per param: a 100 000-step history appends in a few ms.
-        let pc = cols.get(name);
-        if (!pc) cols.set(name, (pc = { values: [], grad: this.column(this.gradNorms, this.gradSeries, name, undefined, n, i) }));
-        const vals = p.values;
-        for (let k = 0; k < vals.length; k++) {
-          let c = pc.values[k];
-          if (!c) c = pc.values[k] = this.column(this.values, this.valueSeries, name, k, n, i);
-          c.data[i] = vals[k] ?? NaN;
-        }
-        pc.grad.data[i] = p.gradNorm ?? NaN;
+    const st = this.steps.data;
+    if (m.step) for (let j = 0; j < count; j++) st[start + j] = m.step[j];
+    else for (let j = 0; j < count; j++) st[start + j] = m.first + j;
+    fill(this.loss, m.loss, start, count);
+    const written = new Set<Column>([this.loss]);
+    for (const name in m.params) {
+      const p = m.params[name];
+      let pc = this.paramColumns.get(name);
+      if (!pc) this.paramColumns.set(name, (pc = { values: [], grad: this.column(this.gradNorms, this.gradSeries, name, undefined, n, start) }));
+      for (let k = 0; k < p.values.length; k++) {
+        let c = pc.values[k];
+        if (!c) c = pc.values[k] = this.column(this.values, this.valueSeries, name, k, n, start);
+        fill(c, p.values[k], start, count);
+        written.add(c);
       }
+      fill(pc.grad, p.gradNorm, start, count);
+      written.add(pc.grad);
+    }
+    // A series this batch does not carry (its param is missing from these steps) has a gap there, not the
+    // values of steps that a truncation dropped.
+    for (const c of this.allColumns()) {
+      if (written.has(c)) continue;
+      c.ensure(n);
+      c.data.fill(NaN, start, n);
     }
     this.length = n;
   }

@@ -25,6 +25,8 @@ void [VscodeButton, VscodeCheckbox];
 const DETAIL_CACHE = 64;
 /** While following a live run, ask for the latest step's ops at most this often. */
 const FOLLOW_REQUEST_MS = 250;
+/** After a streamed chart redraw, the next waits at least this long: more than a frame, so frames alternate. */
+const CHART_GAP_MS = 20;
 
 interface Detail {
   record: StepRecord;
@@ -46,6 +48,8 @@ export interface PanelStats {
   busy: boolean;
   /** How many steps the charts showed when all three were last up to date. */
   chartSteps: number;
+  /** Redraws of each chart since the page loaded (a chart is redrawn only when what it shows changes). */
+  chartDraws: Record<'loss' | 'weights' | 'grads', number>;
 }
 
 const byId = <T extends HTMLElement>(id: string) => {
@@ -73,9 +77,12 @@ class Panel {
   private highlightOp: { step: number; opIndex: number } | undefined;
   /** The step whose record the detail shows (can trail `current` while following a live run). */
   private shownStep = 0;
-  private dirty = { charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
+  /** `data`: new steps (charts redraw if that shows); `charts`: redraw them whatever the data (scale, theme, run). */
+  private dirty = { data: false, charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
+  /** A chunked snapshot is arriving (the last steps message said `more`). */
+  private snapshotOpen = false;
   private frame = 0;
-  readonly stats: PanelStats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, messageMs: 0, busy: false, chartSteps: 0 };
+  readonly stats: PanelStats;
 
   private readonly charts: ChartsView;
   private readonly banner: DiagnosisBanner;
@@ -90,6 +97,7 @@ class Panel {
       { onPickStep: (s) => this.moveTo(this.nearestStep(s), true) },
     );
     this.charts.retheme();
+    this.stats = { renders: [], lastRenderEnd: 0, lastRenderSteps: 0, lastParts: {}, lastMessageMs: 0, messageMs: 0, busy: false, chartSteps: 0, chartDraws: this.charts.draws };
     this.banner = new DiagnosisBanner(byId('banner'), {
       onGoToStep: (s) => this.moveTo(this.nearestStep(s), true),
       onWhatIf: (code) => this.run && this.host.post({ type: 'runWhatIf', runId: this.run.id, code }),
@@ -152,6 +160,8 @@ class Panel {
     switch (m.type) {
       case 'steps': {
         if (m.replace) {
+          // The first draw after a restart is whole and immediate, like a new run's.
+          this.stats.chartSteps = 0;
           // A reset or a snapshot of the whole run: the old steps and records are gone.
           this.history.clear();
           this.details.clear();
@@ -162,10 +172,12 @@ class Panel {
           if (!this.restoring) this.following = true;
         }
         const hadCurrent = this.history.indexOf(this.current) >= 0;
-        this.history.append(m.steps);
+        this.history.append(m);
+        // A snapshot in chunks: the charts wait for the last one rather than draw each partial history.
+        this.snapshotOpen = m.more === true;
         if (this.following) {
           this.current = this.history.lastStep;
-          this.followLatest();
+          if (!m.more) this.followLatest();
         } else if (!hadCurrent && this.current <= this.history.lastStep) {
           // A restored panel waits for the host to re-send its step; ask for the record once it exists.
           this.request(this.current);
@@ -174,7 +186,7 @@ class Panel {
         // While following, the detail keeps showing the newest full record until the next one arrives,
         // rather than flashing "loading" 30 times a second.
         if (m.replace) this.mark('detail');
-        this.mark('charts', 'nav', 'controls');
+        this.mark('data', 'nav', 'controls');
         break;
       }
       case 'stepDetail':
@@ -212,6 +224,7 @@ class Panel {
   private showRun(run: RunInfo, restoredStep?: number): void {
     const same = this.run?.id === run.id;
     this.run = run;
+    this.snapshotOpen = false;
     if (!same) {
       this.history.clear();
       this.details.clear();
@@ -339,7 +352,7 @@ class Panel {
     this.frame = 0;
     const t0 = performance.now();
     const d = this.dirty;
-    this.dirty = { charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
+    this.dirty = { data: false, charts: false, nav: false, detail: false, banner: false, controls: false, header: false };
     const run = this.run;
     if (d.header) {
       byId('run-name').textContent = run ? run.name : 'Gradient Debugger';
@@ -357,14 +370,14 @@ class Panel {
       tp = now;
     };
     part('header');
-    if (d.charts) this.charts.invalidate();
+    if (d.charts || d.data) this.charts.invalidate(d.charts);
     let chartsLeft = false;
-    if (this.charts.hasPending) {
-      // The first draw of a run is whole and immediate. After that, charts may use about a third of the main
-      // thread: when a redraw costs more (a huge history, a slow or busy machine) they redraw less often
-      // instead of making frames late, and when one frame cannot fit all three they share frames.
-      // The first draw of a run is immediate. A snapshot of a long run arrives in many chunks, each a frame
-      // apart: drawing the charts for every chunk would cost more than all the rest.
+    if (this.charts.hasPending && !this.snapshotOpen) {
+      // The first draw of a run (or after a reset or snapshot) is whole and immediate. After that, while steps
+      // stream in, at most one chart is redrawn per frame and never in two frames running (its canvas raster
+      // lands in that frame's commit, several ms on a busy machine), and charts use at most about a third of
+      // the main thread: when a redraw costs more (a huge history, a slow or busy machine) they redraw less
+      // often instead of making frames late. A chart whose new steps change nothing visible costs no redraw.
       const throttled = this.stats.chartSteps > 0;
       const wait = throttled ? this.nextChartsAt - performance.now() : 0;
       if (wait > 1) {
@@ -375,9 +388,10 @@ class Panel {
           }, wait);
       } else {
         const tc = performance.now();
-        chartsLeft = this.charts.update(this.history, run, this.whatIf, throttled ? 10 : Infinity);
+        const drawn = this.charts.update(this.history, run, this.whatIf, throttled ? 1 : Infinity);
+        chartsLeft = this.charts.hasPending;
         const cost = performance.now() - tc;
-        this.nextChartsAt = performance.now() + Math.min(250, 2 * cost);
+        this.nextChartsAt = performance.now() + Math.min(250, Math.max(2 * cost, drawn ? CHART_GAP_MS : 0));
         if (!chartsLeft) this.stats.chartSteps = this.history.length;
       }
     }

@@ -5,14 +5,13 @@
  */
 import { parseWebviewMessage, type HostMessage, type RunState } from '../protocol';
 import type { StepSummary } from '../experiment/records';
+import { snapshotMessages, stepsMessage } from '../stepColumns';
 import type { HubEvent, RunHub } from './runHub';
 import type { RunSource } from './runSource';
 import { StepBatcher, type BatcherClock } from './stepBatcher';
 
 /** How many posted messages the test API keeps (a long run posts a few per second, so this is minutes). */
 export const POSTED_LOG_LIMIT = 5000;
-/** A reloaded panel gets the history in pieces this big, so no single message is huge. */
-export const SNAPSHOT_CHUNK = 5000;
 
 export interface PanelChannelOptions {
   hz: () => number;
@@ -75,7 +74,7 @@ export class PanelChannel {
   private deliverSteps(steps: StepSummary[]): void {
     const s = this.shown;
     if (!s) return;
-    this.post({ type: 'steps', runId: s.info.id, steps });
+    this.post(stepsMessage(s.info.id, steps));
     if (this.diagDirty) this.postDiagnostics(s);
   }
 
@@ -101,10 +100,8 @@ export class PanelChannel {
     this.shown = s;
     if (!s) return;
     this.post({ type: 'run', run: s.info });
-    const all = s.summaries;
-    for (let i = 0; i === 0 || i < all.length; i += SNAPSHOT_CHUNK) {
-      this.post({ type: 'steps', runId: s.info.id, steps: all.slice(i, i + SNAPSHOT_CHUNK), replace: i === 0 ? true : undefined });
-    }
+    // The history as columns, in chunks of SNAPSHOT_CHUNK rows (the first with `replace`, all but the last with `more`).
+    for (const m of snapshotMessages(s.info.id, s.summaries)) this.post(m);
     this.postDiagnostics(s);
     this.postStatus(s);
     if (RESTING.includes(s.state)) this.postLatestDetail(s);
@@ -122,7 +119,7 @@ export class PanelChannel {
         return;
       case 'reset':
         this.batcher.clear();
-        this.post({ type: 'steps', runId: s.info.id, steps: s.summaries.slice(), replace: true });
+        for (const m of snapshotMessages(s.info.id, s.summaries)) this.post(m);
         return;
       case 'diagnostics':
         // While steps are pending the diagnoses go out right after them, at the batch rate.

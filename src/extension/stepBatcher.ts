@@ -1,6 +1,7 @@
 /**
  * Collects step summaries and hands them over in batches, at most `hz` batches a second however fast the
- * steps arrive: the webview redraws its charts once per batch, and a post per step would flood it.
+ * steps arrive: the panel channel posts each batch as one columnar `steps` message (src/stepColumns.ts), and
+ * a post per step would flood the webview.
  */
 import type { StepSummary } from '../experiment/records';
 

@@ -10,6 +10,7 @@ import { PanelChannel } from '../../src/extension/panelChannel';
 import { RunHub } from '../../src/extension/runHub';
 import { RunnerSource } from '../../src/extension/runnerSource';
 import type { BatcherClock } from '../../src/extension/stepBatcher';
+import { stepOfRow, summariesOf } from '../../src/stepColumns';
 import { goldenCase, goldenSpec, seedSpec } from './extension-runFixtures';
 
 /** Time stands still unless the test moves it, so the batch rate is exact. */
@@ -44,6 +45,9 @@ function setup() {
 }
 
 const types = (ms: readonly HostMessage[]) => ms.map((m) => m.type);
+const stepPosts = (ms: readonly HostMessage[]) => ms.filter((m): m is StepsMessage => m.type === 'steps');
+/** Step numbers of every row posted in steps messages, in order. */
+const postedSteps = (ms: readonly HostMessage[]) => stepPosts(ms).flatMap((m) => Array.from({ length: m.count }, (_, i) => stepOfRow(m, i)));
 
 test('a whole run: run, steps 1..N in order and complete, diagnostics, final status done', async () => {
   const { hub, posted, channel } = setup();
@@ -54,13 +58,20 @@ test('a whole run: run, steps 1..N in order and complete, diagnostics, final sta
   hub.add(src);
   assert.deepEqual(types(posted), ['run', 'steps', 'diagnostics', 'status']);
   assert.equal((posted[1] as StepsMessage).replace, true);
-  assert.deepEqual((posted[1] as StepsMessage).steps, []);
+  assert.equal((posted[1] as StepsMessage).count, 0);
+  assert.deepEqual((posted[1] as StepsMessage).loss, []);
   assert.equal((posted[3] as StatusMessage).state, 'idle');
   await src.control('resume');
   await src.whenSettled();
-  const steps = posted.filter((m): m is StepsMessage => m.type === 'steps').flatMap((m) => m.steps.map((s) => s.step));
-  assert.deepEqual(steps, Array.from({ length: 20 }, (_, i) => i + 1));
-  const lossOf = new Map(posted.filter((m): m is StepsMessage => m.type === 'steps').flatMap((m) => m.steps.map((s) => [s.step, s.loss] as const)));
+  assert.deepEqual(postedSteps(posted), Array.from({ length: 20 }, (_, i) => i + 1));
+  // Columns: every array has count entries, and row i is the runner's summary of step first + i.
+  for (const m of stepPosts(posted)) {
+    assert.equal(m.step, undefined, 'consecutive steps need no step column');
+    for (const col of [m.epoch, m.batch, m.loss, ...Object.values(m.params).flatMap((p) => [...p.values, p.gradNorm, p.updateNorm, p.norm])]) assert.equal(col.length, m.count);
+  }
+  const rows = stepPosts(posted).flatMap(summariesOf);
+  assert.deepEqual(rows, src.summaries, 'the posted columns hold exactly the runner\'s summaries');
+  const lossOf = new Map(rows.map((s) => [s.step, s.loss] as const));
   assert.ok(Math.abs(lossOf.get(20)! - gc.steps[19].loss) <= 1e-12 * gc.steps[0].loss);
   const statuses = posted.filter((m): m is StatusMessage => m.type === 'status');
   assert.deepEqual(statuses.map((s) => s.state), ['idle', 'running', 'done']);
@@ -141,11 +152,12 @@ test('a fast run streams at most 30 batches per simulated second; diagnostics go
   await src.whenSettled();
   sub.dispose();
   const run = posted.slice(k);
-  const stepPosts = run.filter((m): m is StepsMessage => m.type === 'steps');
+  const posts = stepPosts(run);
   const simulatedMs = clock.t;
   // The batch after the final state change is the only one outside the rate.
-  assert.ok(stepPosts.length <= Math.floor((simulatedMs / 1000) * 30) + 2, `${stepPosts.length} posts in ${simulatedMs} simulated ms`);
-  assert.deepEqual(stepPosts.flatMap((m) => m.steps.map((s) => s.step)), Array.from({ length: 300 }, (_, i) => i + 1));
+  assert.ok(posts.length <= Math.floor((simulatedMs / 1000) * 30) + 2, `${posts.length} posts in ${simulatedMs} simulated ms`);
+  assert.deepEqual(postedSteps(run), Array.from({ length: 300 }, (_, i) => i + 1));
+  assert.deepEqual(posts.flatMap(summariesOf), src.summaries);
   const diag = run.filter((m) => m.type === 'diagnostics');
   assert.ok(diag.length >= 1, 'the seed bug is diagnosed while it runs');
   const lastDiag = diag[diag.length - 1];
@@ -168,8 +180,11 @@ test('switching the shown run posts the new run with its whole history', async (
   const after = posted.slice(k);
   assert.deepEqual(types(after).slice(0, 4), ['run', 'steps', 'diagnostics', 'status']);
   assert.equal(after[0].type === 'run' && after[0].run.id, a.info.id);
-  assert.equal((after[1] as StepsMessage).steps.length, 20);
+  assert.equal((after[1] as StepsMessage).count, 20);
+  assert.equal((after[1] as StepsMessage).first, 1);
   assert.equal((after[1] as StepsMessage).replace, true);
+  assert.equal((after[1] as StepsMessage).more, undefined, 'one chunk holds the whole history');
+  assert.deepEqual(summariesOf(after[1] as StepsMessage), a.summaries);
   // Messages about a run that is not shown are not posted.
   await b.control('step');
   assert.ok(posted.slice(k).every((m) => !('runId' in m) || m.runId === a.info.id));

@@ -6,6 +6,7 @@ import type { HostMessage, RunInfo } from '../../src/protocol';
 import { PanelChannel } from '../../src/extension/panelChannel';
 import { RecordedRunSource } from '../../src/extension/recordedRunSource';
 import { RunHub } from '../../src/extension/runHub';
+import { summariesOf } from '../../src/stepColumns';
 import { goldenCase, goldenSpec } from './extension-runFixtures';
 
 const info: RunInfo = { id: 'trace-1', name: 'broadcast_bug.py', source: 'trace', script: '/w/broadcast_bug.py', dtype: 'float32', params: { 'layer1.weight': [1, 2] }, optimizer: { type: 'sgd', args: {} }, totalSteps: 0 };
@@ -49,7 +50,7 @@ test('through the panel: run, streamed steps, diagnostics once per change, statu
   src.setDiagnostics(diagnostics);
   src.setDiagnostics(diagnostics);
   src.setState('done');
-  const steps = posted.flatMap((m) => (m.type === 'steps' ? m.steps.map((s) => s.step) : []));
+  const steps = posted.flatMap((m) => (m.type === 'steps' ? summariesOf(m).map((s) => s.step) : []));
   assert.deepEqual(steps, Array.from({ length: 20 }, (_, i) => i + 1));
   const diag = posted.filter((m) => m.type === 'diagnostics');
   assert.equal(diag.length, 2, 'the empty set on show, then the real set once');

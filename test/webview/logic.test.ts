@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { opRows, opText, messageWithoutFix } from '../../webview/opRows';
 import { optimizerFormula } from '../../webview/optimizerFormula';
-import { decimateMinMax } from '../../webview/decimate';
+import { LiveMinMax, type Point } from '../../webview/decimate';
 import { parseHostMessage } from '../../webview/hostMessages';
 import { fmt } from '../../webview/numberFormat';
 import { History } from '../../webview/history';
 import { panelCsp, panelHtml } from '../../src/extension/panelHtml';
-import type { Diagnosis, ParamRecord } from '../../src/experiment/records';
+import type { Diagnosis, ParamRecord, StepSummary } from '../../src/experiment/records';
 import type { DiagnosticsMessage, RunMessage } from '../../src/protocol';
+import { stepsMessage } from '../../src/stepColumns';
 import { loadRecording, SEED_FIXTURE } from './harness';
 
 const rec = existsSync(SEED_FIXTURE) ? loadRecording() : undefined;
@@ -98,26 +99,45 @@ test('SGD with momentum, Adam and AdamW formulas use the optimizer args and the 
   assert.equal(optimizerFormula({ type: 'sgd', args: {} }, { ...sgd, grad: null }, 0, 1), undefined, 'no gradient, no formula');
 });
 
+/** Min/max decimation of the first n points from scratch, without the block index. */
+function decimate(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, buckets: number, log = false): Point[] {
+  const d = new LiveMinMax();
+  d.update(xs, ys, n, 0, buckets, log);
+  return d.points;
+}
+
 test('min/max decimation keeps spikes, order and at most 2 points per bucket', () => {
   const n = 100_000;
   const xs = Float64Array.from({ length: n }, (_, i) => i + 1);
   const ys = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 1000));
   ys[54_321] = 1e6; // a one-step spike must survive
   ys[77_777] = -5;
-  const pts = decimateMinMax(xs, ys, n, 300);
-  assert.ok(pts.length <= 600 && pts.length >= 300, `${pts.length} points`);
+  const d = new LiveMinMax();
+  d.update(xs, ys, n, 0, 300, false);
+  const pts = d.points;
+  // Buckets of a power-of-two number of points: 512 here (100 000 / 300 = 333 rounded up), so 196 buckets.
+  assert.equal(d.width, 512);
+  assert.ok(pts.length <= 2 * 196 && pts.length >= 196, `${pts.length} points`);
   assert.ok(pts.some((p) => p.x === 54_322 && p.y === 1e6));
   assert.ok(pts.some((p) => p.x === 77_778 && p.y === -5));
   for (let i = 1; i < pts.length; i++) assert.ok(pts[i].x > pts[i - 1].x, 'x increases');
   assert.equal(pts[0].x, 1);
+  // The first bucket (points 1..512 of a sine rising from 0) draws its min and max, in step order.
+  assert.deepEqual(pts.slice(0, 2), [{ x: 1, y: 0 }, { x: 512, y: Math.sin(511 / 1000) }]);
+  // The x axis ends where the last bucket would: it moves only when a new bucket starts.
+  assert.equal(d.axisEnd(xs), 196 * 512);
   // A log axis cannot show y ≤ 0: left out of the min/max; few points are passed through as NaN gaps.
-  assert.deepEqual(decimateMinMax([1, 2, 3], [1, 0, 2], 3, 10, true).map((p) => p.y), [1, NaN, 2]);
+  assert.deepEqual(decimate([1, 2, 3], [1, 0, 2], 3, 10, true).map((p) => p.y), [1, NaN, 2]);
 });
 
 test('host messages of the wrong shape are refused with a reason', () => {
   const bad: [unknown, RegExp][] = [
     [null, /not an object/],
-    [{ type: 'steps', runId: 'r', steps: [{ step: 1, loss: 'x', params: {} }] }, /steps\.steps\[0\]: loss must be a number/],
+    [{ ...stepsMessage('r', [{ step: 1, epoch: 0, batch: 0, loss: 1, params: {} }]), loss: ['x'] }, /steps\.loss\[0\] must be a number or null/],
+    [{ ...stepsMessage('r', [{ step: 1, epoch: 0, batch: 0, loss: 1, params: {} }]), count: 2 }, /steps\.epoch has 1 entries, not count = 2/],
+    [{ type: 'steps', runId: 'r', first: 1, count: 2, step: [1, 1], epoch: [0, 0], batch: [0, 1], loss: [1, 2], params: {} }, /steps\.step must increase/],
+    [{ type: 'steps', runId: 'r', first: 1, count: 1, epoch: [0], batch: [0], loss: [1], params: { w: { values: [[1, 2]], gradNorm: [1], updateNorm: [1], norm: [1] } } }, /steps\.params\.w\.values\[0\] has 2 entries/],
+    [{ type: 'steps', runId: 'r', first: 1, count: 1, epoch: [0], batch: [0], loss: [1], params: { w: { values: [], gradNorm: [1], norm: [1] } } }, /steps\.params\.w\.updateNorm must be an array/],
     [{ type: 'run', run: { id: 'r', name: 'n', source: 'experiment', params: { w: [1, -2] }, optimizer: { type: 'sgd', args: {} }, totalSteps: 1 } }, /run\.params\.w: must be a shape/],
     [{ type: 'stepDetail', runId: 'r', complete: true, record: { step: 1, epoch: 0, batch: 0, loss: 1, params: {}, ops: [{ op: 'linear', inputs: 'x', output: [] }] } }, /record\.ops\[0\]: inputs must be a list of shapes/],
     [{ type: 'diagnostics', runId: 'r', diagnostics: [{ code: 'x', severity: 'fatal', step: 1, message: '' }] }, /severity/],
@@ -154,36 +174,49 @@ test('panelHtml: strict CSP with the nonce, no inline script or style, escaped U
 });
 
 test('NaN/Infinity arrive as null in JSON: accepted, kept as NaN gaps in the history, never as 0', () => {
-  const msg = { type: 'steps', runId: 'r', steps: [
+  // Steps 1 and 2 as the host builds them, after JSON (what VS Code's postMessage does to NaN and Infinity).
+  const msg = JSON.parse(JSON.stringify(stepsMessage('r', [
     { step: 1, epoch: 0, batch: 0, loss: 4, params: { w: { values: [1, 2], gradNorm: 3, updateNorm: 0.1, norm: 2.2 } } },
-    { step: 2, epoch: 0, batch: 1, loss: null, params: { w: { values: [null, 2], gradNorm: null, updateNorm: 0.1, norm: null } } },
-  ] };
+    { step: 2, epoch: 0, batch: 1, loss: NaN, params: { w: { values: [Infinity, 2], gradNorm: NaN, updateNorm: 0.1, norm: -Infinity } } },
+  ])));
+  assert.deepEqual(msg, { type: 'steps', runId: 'r', first: 1, count: 2, epoch: [0, 0], batch: [0, 1], loss: [4, null], params: { w: { values: [[1, null], [2, 2]], gradNorm: [3, null], updateNorm: [0.1, 0.1], norm: [2.2, null] } } });
   const parsed = parseHostMessage(msg);
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
   const h = new History();
-  h.append((parsed.ok && parsed.msg.type === 'steps' ? parsed.msg.steps : []));
+  if (parsed.ok && parsed.msg.type === 'steps') h.append(parsed.msg);
   assert.equal(h.length, 2);
   assert.deepEqual([...h.loss.data.slice(0, 2)], [4, NaN]);
   assert.deepEqual([...h.values.get('w[0]')!.data.slice(0, 2)], [1, NaN]);
   assert.deepEqual([...h.values.get('w[1]')!.data.slice(0, 2)], [2, 2]);
   assert.deepEqual([...h.gradNorms.get('w')!.data.slice(0, 2)], [3, NaN]);
   assert.equal(fmt(null), '—');
-  assert.equal(parseHostMessage({ ...msg, steps: [{ ...msg.steps[0], loss: 'NaN' }] }).ok, false, 'a string is still refused');
+  assert.equal(parseHostMessage({ ...msg, loss: [4, 'NaN'] }).ok, false, 'a string is still refused');
 });
 
 test('History: a batch that starts at or before the last kept step replaces the tail; indexOf finds steps', () => {
-  const s = (step: number, loss: number) => ({ step, epoch: 0, batch: step - 1, loss, params: { w: { values: [loss], gradNorm: 1, updateNorm: 1, norm: 1 } } });
+  const s = (step: number, loss: number, withW = true): StepSummary => ({ step, epoch: 0, batch: step - 1, loss, params: withW ? { w: { values: [loss], gradNorm: 1, updateNorm: 1, norm: 1 } } : {} });
   const h = new History();
-  h.append([1, 2, 3, 4, 5].map((k) => s(k, k * 10)));
-  h.append([s(4, 400), s(5, 500), s(6, 600)]);
+  h.append(stepsMessage('r', [1, 2, 3, 4, 5].map((k) => s(k, k * 10))));
+  h.append(stepsMessage('r', [s(4, 400), s(5, 500), s(6, 600)]));
   assert.equal(h.length, 6);
   assert.deepEqual([...h.loss.data.slice(0, 6)], [10, 20, 30, 400, 500, 600]);
+  assert.deepEqual([...h.values.get('w[0]')!.data.slice(0, 6)], [10, 20, 30, 400, 500, 600]);
   assert.equal(h.indexOf(4), 3);
   assert.equal(h.indexOf(7), -1);
   assert.equal(h.lastStep, 6);
+  // Steps that skip numbers (a traced script) carry a step column; a batch without param w leaves gaps in
+  // its series, not the values of the steps the truncation dropped.
+  const skip = stepsMessage('r', [s(6, 60, false), s(9, 90, false)]);
+  assert.deepEqual(skip.step, [6, 9]);
+  h.append(skip);
+  assert.deepEqual([...h.steps.data.slice(0, h.length)], [1, 2, 3, 4, 5, 6, 9]);
+  assert.deepEqual([...h.loss.data.slice(0, h.length)], [10, 20, 30, 400, 500, 60, 90]);
+  assert.deepEqual([...h.values.get('w[0]')!.data.slice(0, h.length)], [10, 20, 30, 400, 500, NaN, NaN]);
+  assert.equal(h.indexOf(9), 6);
+  assert.equal(h.indexOf(8), -1);
 });
 
-test('decimation through the block index gives exactly the points of a full scan, as points are appended', () => {
+test('live decimation, updated batch by batch through the block index, gives exactly the points of a full scan', () => {
   let seed = 7;
   const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
   const h = new History();
@@ -192,20 +225,32 @@ test('decimation through the block index gives exactly the points of a full scan
     const loss = r < 0.01 ? NaN : r < 0.03 ? -rand() : r < 0.04 ? 0 : Math.exp(10 * rand());
     return { step, epoch: 0, batch: 0, loss, params: {} };
   };
+  const lives = [false, true].flatMap((log) => [10, 97, 400].map((buckets) => ({ log, buckets, live: new LiveMinMax() })));
+  const check = () => {
+    const from = h.loss.sync(h.length);
+    for (const { log, buckets, live } of lives) {
+      const before = live.points;
+      live.markDrawn();
+      live.update(h.steps.data, h.loss.data, h.length, from, buckets, log, h.loss.index);
+      assert.deepEqual(live.points, decimate(h.steps.data, h.loss.data, h.length, buckets, log), `n=${h.length} log=${log} buckets=${buckets}`);
+      // The points of buckets the new steps did not touch are the very objects the chart already has.
+      for (let k = 0; k < live.unchanged; k++) assert.equal(live.points[k], before[k]);
+    }
+  };
   let step = 1;
-  for (const batch of [1, 5, 31, 33, 64, 1000, 7, 20_000, 3, 12_345]) {
-    h.append(Array.from({ length: batch }, () => s(step++)));
+  let touched = 0;
+  for (const batch of [1, 5, 31, 33, 64, 1000, 7, 20_000, 3, 12_345, 34, 34, 34]) {
+    h.append(stepsMessage('r', Array.from({ length: batch }, () => s(step++))));
+    check();
     if (batch === 7) {
       // a reset-like overlap: the last 50 steps again, with other values
       step -= 50;
-      h.append(Array.from({ length: 50 }, () => s(step++)));
+      h.append(stepsMessage('r', Array.from({ length: 50 }, () => s(step++))));
+      check();
     }
-    for (const log of [false, true])
-      for (const buckets of [10, 97, 400]) {
-        const plain = decimateMinMax(h.steps.data, h.loss.data, h.length, buckets, log);
-        const fast = decimateMinMax(h.steps.data, h.loss.data, h.length, buckets, log, h.loss.index(h.length));
-        assert.deepEqual(fast, plain, `n=${h.length} log=${log} buckets=${buckets}`);
-      }
+    if (batch === 34) touched = Math.max(...lives.map((l) => l.live.points.length - l.live.unchanged));
   }
   assert.equal(h.length, step - 1);
+  // A 30 Hz post of 34 steps into a 33 000-step history re-decimates only the last bucket or two.
+  assert.ok(touched <= 4, `${touched} points recomputed for a post of 34 steps`);
 });

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { DiagnosticsMessage, RunMessage, StepsMessage } from '../../src/protocol';
+import { stepsMessage, summariesOf } from '../../src/stepColumns';
 import type { Diagnosis } from '../../src/experiment/records';
 import { launchChromium, loadRecording, openPanel, ROOT, SEED_FIXTURE, skipReason, startPanelServer, type Panel, type PanelServer, type Recording } from './harness';
 import { DARK, LIGHT, type TestTheme } from './themes';
@@ -317,8 +318,8 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
       42,
       [],
       { type: 'steps' },
-      { type: 'steps', runId, steps: [{ step: 'x' }] },
-      { type: 'steps', runId, steps: null },
+      { type: 'steps', runId, first: 1, count: 1, epoch: [0], batch: [0], loss: ['x'], params: {} },
+      { type: 'steps', runId, first: 1, count: 3, epoch: [0], batch: [0], loss: [1], params: {} },
       { type: 'run', run: { id: 5 } },
       { type: 'stepDetail', runId, complete: true, record: { step: 3, loss: 1, epoch: 0, batch: 0, params: { w: { shape: 'x' } }, ops: [] } },
       { type: 'stepDetail', runId, complete: true, record: { step: rec.steps, loss: 1, epoch: 0, batch: 0, params: {}, ops: [{ op: 1 }] } },
@@ -365,11 +366,11 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     assert.equal(await p.page.textContent('#run-name'), (rec.messages[0] as RunMessage).run.name, 'the run is shown before the host answers');
     // The host answers ready with a snapshot, as panelChannel does: run, the history in chunks (the first
     // with replace), diagnostics, status. The stepper returns to the step it showed.
-    const all = rec.messages.flatMap((m) => (m.type === 'steps' ? m.steps : []));
+    const all = rec.messages.flatMap((m) => (m.type === 'steps' ? summariesOf(m) : []));
     await p.sendAll([
       rec.messages[0],
-      { type: 'steps', runId, steps: all.slice(0, 100), replace: true },
-      { type: 'steps', runId, steps: all.slice(100) },
+      stepsMessage(runId, all, { replace: true, more: true }, 0, 100),
+      stepsMessage(runId, all, {}, 100),
       { type: 'diagnostics', runId, diagnostics: finalDiagnoses },
       rec.messages[rec.messages.length - 1],
     ]);
@@ -403,6 +404,50 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     noErrors(p);
   });
 
+  test('a long history in column chunks is drawn once, after the last chunk; streamed steps redraw a chart only when what it shows changes', async () => {
+    const p = await open();
+    type Stats = { chartSteps: number; lastRenderSteps: number; chartDraws: Record<'loss' | 'weights' | 'grads', number> };
+    const stats = () => p.page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { gdPanelStats: Stats }).gdPanelStats)) as Stats);
+    // The recorded 300 steps, then the last one's values repeated up to 20 481 steps: one step past a multiple
+    // of every bucket width the charts can use (64 … 4096), so 34 more steps stay inside the last bucket.
+    const recorded = rec.messages.flatMap((m) => (m.type === 'steps' ? summariesOf(m) : []));
+    const last = recorded[recorded.length - 1];
+    const copy = (step: number, loss = last.loss) => ({ ...last, step, loss });
+    const history = [...recorded, ...Array.from({ length: 20_481 - recorded.length }, (_, i) => copy(recorded.length + i + 1))];
+    await p.send(rec.messages[0]);
+    await p.settle();
+    const before = await stats();
+    await p.send(stepsMessage(runId, history, { replace: true, more: true }, 0, 10_000));
+    await p.settle();
+    let now = await stats();
+    assert.equal(now.lastRenderSteps, 10_000, 'the first chunk is in the history');
+    assert.deepEqual(now.chartDraws, before.chartDraws, 'no chart is drawn for a partial snapshot');
+    await p.send(stepsMessage(runId, history, {}, 10_000));
+    await p.settle();
+    now = await stats();
+    assert.equal(now.chartSteps, 20_481);
+    assert.deepEqual(now.chartDraws, { loss: before.chartDraws.loss + 1, weights: before.chartDraws.weights + 1, grads: before.chartDraws.grads + 1 }, 'each chart drawn once for the whole snapshot');
+    assert.ok((await canvasPixels(p, 'chart-loss', DARK.vars['--vscode-charts-blue'])).colour > 200, 'the loss line is drawn');
+
+    // 34 more steps with the same values (a 30 Hz post): nothing visible changes, so no chart is redrawn, but
+    // the stepper follows them.
+    const more = Array.from({ length: 34 }, (_, i) => copy(20_482 + i));
+    await p.send(stepsMessage(runId, more));
+    await p.settle();
+    assert.deepEqual((await stats()).chartDraws, now.chartDraws, 'an invisible change redraws nothing');
+    assert.equal(await p.page.$eval('.step-slider', (el) => (el as HTMLInputElement).max), '20515');
+    // One step whose loss jumps a hundredfold: the loss chart shows it, the weights and gradients charts
+    // (unchanged values) are left alone.
+    await p.send(stepsMessage(runId, [copy(20_516, last.loss * 100)]));
+    await p.settle();
+    const after = await stats();
+    assert.equal(after.chartDraws.loss, now.chartDraws.loss + 1, 'the spike redraws the loss chart');
+    assert.equal(after.chartDraws.weights, now.chartDraws.weights);
+    assert.equal(after.chartDraws.grads, now.chartDraws.grads);
+    assert.equal(after.chartSteps, 20_516);
+    noErrors(p);
+  });
+
   test('a traced script: op rows link to their source line (revealSource), and there is no What if', async () => {
     const p = await open();
     const run = { id: 'trace-1', name: 'seed.py', source: 'trace', script: '/work/seed.py', dtype: 'float32', params: { 'layer1.weight': [1, 2] }, optimizer: { type: 'rmsprop', args: { lr: 0.01, alpha: 0.99, eps: 1e-8 } }, totalSteps: 0 };
@@ -411,7 +456,7 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
     const diagnoses = finalDiagnoses.filter((d) => d.code === 'loss-broadcast').map((d) => ({ ...d, location: { file: '/work/seed.py', line: 31 } }));
     await p.sendAll([
       { type: 'run', run },
-      { type: 'steps', runId: 'trace-1', steps: (rec.messages.find((m) => m.type === 'steps') as StepsMessage).steps.slice(0, 1) },
+      stepsMessage('trace-1', summariesOf(rec.messages.find((m) => m.type === 'steps') as StepsMessage), {}, 0, 1),
       { type: 'diagnostics', runId: 'trace-1', diagnostics: diagnoses },
       { type: 'stepDetail', runId: 'trace-1', record: { ...detail.record, ops }, complete: true },
     ]);
@@ -428,7 +473,7 @@ describe('panel in headless Chromium with the recorded seed run', { skip }, () =
 
   test('an old step whose full record was not kept shows its values and says why the rest is missing', async () => {
     const p = await replayed();
-    const summary = (rec.messages.find((m) => m.type === 'steps') as StepsMessage).steps[2];
+    const summary = summariesOf(rec.messages.find((m) => m.type === 'steps') as StepsMessage)[2];
     // What the runner's record() answers for a step older than the kept history: scalars only.
     const thin = { step: 3, epoch: summary.epoch, batch: summary.batch, loss: summary.loss, ops: [], params: { 'layer1.weight': { shape: [], value: summary.params['layer1.weight'].values, grad: null, state: {}, update: [], norm: 1, gradNorm: 1, updateNorm: 1, thinned: true } } };
     await p.send({ type: 'highlight', runId, step: 3, opIndex: 0 }); // moves the stepper; the harness would answer with the full record
