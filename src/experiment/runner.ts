@@ -57,6 +57,27 @@ function norm(v: ArrayLike<number>): number {
   return Math.sqrt(s);
 }
 
+/** Mean and population variance of a tensor's elements (shifted by the first element for stability). */
+function meanVar(t: Tensor): [number, number] {
+  const v = t.data;
+  const n = t.size;
+  if (!t.isContiguous) return meanVarOf(t.values(), 0, n);
+  return meanVarOf(v, t.offset, n);
+}
+
+function meanVarOf(v: ArrayLike<number>, o: number, n: number): [number, number] {
+  const k = v[o];
+  let s = 0;
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const d = v[o + i] - k;
+    s += d;
+    ss += d * d;
+  }
+  const m = s / n;
+  return [k + m, Math.max(0, ss / n - m * m)];
+}
+
 function sample(v: ArrayLike<number>): number[] {
   const n = Math.min(v.length, PARAM_SAMPLE);
   const out = new Array<number>(n);
@@ -311,15 +332,9 @@ export class Runner {
         thinned: v.length > PARAM_SAMPLE || undefined,
       };
     });
-    const pv = pred.values();
-    const yv = y.values();
-    const mean = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s / a.length; };
-    const pm = mean(pv);
-    const ym = mean(yv);
-    let ps = 0;
-    for (let i = 0; i < pv.length; i++) ps += (pv[i] - pm) ** 2;
-    let yvar = 0;
-    for (let i = 0; i < yv.length; i++) yvar += (yv[i] - ym) ** 2;
+    // Batch statistics in one pass each (this runs every step; `**` and closures cost more than the loop).
+    const [pm, pvar] = meanVar(pred);
+    const [ym, yvar] = meanVar(y);
     const record: StepRecord = {
       step: this.stepCount,
       epoch,
@@ -328,9 +343,9 @@ export class Runner {
       params: rec,
       ops: opsTrace,
       predMean: pm,
-      predStd: Math.sqrt(ps / pv.length),
+      predStd: Math.sqrt(pvar),
       targetMean: ym,
-      targetVar: yvar / yv.length,
+      targetVar: yvar,
       lr: this.optimizer.lr,
     };
     this.keep(record);
