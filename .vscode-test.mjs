@@ -1,8 +1,9 @@
 // Extension-host tests in a downloaded desktop VS Code, for machines WITH internet access:
 //   npm run test:vscode      (= build, then `node .vscode-test.mjs`)
-// @vscode/test-electron downloads VS Code 1.99.3 from update.code.visualstudio.com, so this cannot run on
-// the offline build machines; there `npm test` runs the same suites in code-server instead
-// (scripts/run-vscode-tests.mjs, wrapped by test/vscode/vscode.test.ts). Not run on the offline machines,
+// @vscode/test-electron (the 2.x line: 3.x needs Node 22, the project supports Node 20) downloads VS Code
+// 1.99.3 from update.code.visualstudio.com, so this cannot run on the offline build machines; there
+// `npm test` runs the same suites in code-server instead (scripts/run-vscode-tests.mjs, wrapped by
+// test/vscode/vscode.test.ts). Not run on the offline machines,
 // so not verified there.
 // Same two launches as the code-server runner: a trusted workspace (index.js) and an untrusted one
 // (untrusted.js: trust on, no startup prompt, so the folder stays in restricted mode).

@@ -114,8 +114,12 @@ export class Launcher {
     const files = await vscode.workspace.findFiles('**/*.gradexp.json', '**/node_modules/**', 200);
     if (files.length) {
       items.push({ label: 'Workspace', kind: vscode.QuickPickItemKind.Separator });
-      for (const f of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath)))
-        items.push({ label: path.basename(f.fsPath), description: vscode.workspace.asRelativePath(f), run: () => this.runFile(f) });
+      const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+      for (const f of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+        // The label is the file name; the description only says where it is (nothing at the top of the folder).
+        const folder = path.posix.dirname(vscode.workspace.asRelativePath(f, multiRoot));
+        items.push({ label: path.basename(f.fsPath), description: folder === '.' ? undefined : folder, run: () => this.runFile(f) });
+      }
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(file) Open CSV…', description: 'linear regression on columns of a CSV file', run: () => this.runCsv() });
     const pick = await vscode.window.showQuickPick(items, { title: 'Run Regression Experiment', placeHolder: 'Pick a preset, an experiment file, or a CSV file', matchOnDescription: true });
@@ -140,9 +144,12 @@ export class Launcher {
       void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has ${numericCols.length} numeric column(s); a regression needs at least one feature and a target.`);
       return undefined;
     }
+    // Enter takes the first row of a quick pick (`picked` means nothing to a single pick): the default, the
+    // last column, comes first so that Enter does what the placeholder says.
+    const last = numericCols[numericCols.length - 1];
     const target = await vscode.window.showQuickPick(
-      numericCols.map((c, i) => ({ label: c, picked: i === numericCols.length - 1 })),
-      { title: 'Target column (what to predict)', placeHolder: `the default is the last column, ${numericCols[numericCols.length - 1]}` },
+      [{ label: last, description: 'last column (default)' }, ...numericCols.slice(0, -1).map((c) => ({ label: c }))],
+      { title: 'Target column (what to predict)', placeHolder: `Enter: the last column, ${last}; or pick another` },
     );
     if (!target) return undefined;
     const featureItems = numericCols.filter((c) => c !== target.label).map((c) => ({ label: c, picked: true }));

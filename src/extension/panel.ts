@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { panelHtml } from './panelHtml';
 import { PanelChannel } from './panelChannel';
+import { PostGate } from './postGate';
 import type { RunHub } from './runHub';
 import type { HostMessage } from '../protocol';
 
@@ -15,6 +16,7 @@ export class PanelHost implements vscode.Disposable {
   readonly channel: PanelChannel;
   private panel: vscode.WebviewPanel | undefined;
   private panelSubs: vscode.Disposable[] = [];
+  private readonly gate = new PostGate((m) => this.postNow(m));
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -22,7 +24,7 @@ export class PanelHost implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
     hz: () => number,
   ) {
-    this.channel = new PanelChannel(hub, (m) => this.postToWebview(m), {
+    this.channel = new PanelChannel(hub, (m) => this.gate.post(m), {
       hz,
       log: output,
       revealSource: (file, line) => void this.revealSource(file, line),
@@ -55,6 +57,7 @@ export class PanelHost implements vscode.Disposable {
   adopt(panel: vscode.WebviewPanel): void {
     if (this.panel && this.panel !== panel) this.panel.dispose();
     this.panel = panel;
+    this.gate.reset();
     panel.webview.options = this.options();
     panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icon.svg');
     this.channel.detach();
@@ -65,6 +68,7 @@ export class PanelHost implements vscode.Disposable {
       panel.onDidDispose(() => {
         if (this.panel !== panel) return;
         this.panel = undefined;
+        this.gate.reset();
         this.channel.detach();
         for (const d of this.panelSubs.splice(0)) d.dispose();
       }),
@@ -97,14 +101,19 @@ export class PanelHost implements vscode.Disposable {
     });
   }
 
-  private postToWebview(m: HostMessage): void {
+  /** Posts at once; settles when the workbench has handed the message to the page (PostGate waits for that). */
+  private postNow(m: HostMessage): Promise<boolean> {
     const p = this.panel;
-    if (!p) return;
-    p.webview.postMessage(m).then(
+    if (!p) return Promise.resolve(false);
+    return Promise.resolve(p.webview.postMessage(m)).then(
       (ok) => {
         if (!ok) this.output.debug(`panel did not take a ${m.type} message (hidden or reloading)`);
+        return ok;
       },
-      (e: unknown) => this.output.warn(`posting ${m.type} failed: ${(e as Error).message}`),
+      (e: unknown) => {
+        this.output.warn(`posting ${m.type} failed: ${(e as Error).message}`);
+        return false;
+      },
     );
   }
 

@@ -15,8 +15,17 @@ export type HubEvent =
   /** The step the panel's stepper shows changed (the Tensor Shapes tree follows it). */
   | { kind: 'selectStep'; source: RunSource; step: number };
 
+/** What the hub knows of a run beyond the run itself: enough to tell runs of the same name apart. */
+export interface RunEntryInfo {
+  /** When the run was added (ms since the epoch). */
+  startedAt: number;
+  /** 1 for the first run of its name in this window, 2 for the next, … (never reused, unlike a position). */
+  nth: number;
+}
+
 export class RunHub {
-  private readonly list: { source: RunSource; sub: Disposable }[] = [];
+  private readonly list: { source: RunSource; sub: Disposable; entry: RunEntryInfo }[] = [];
+  private readonly namesSeen = new Map<string, number>();
   private current: RunSource | undefined;
   private readonly listeners = new Set<(e: HubEvent) => void>();
   /** Step selected in the panel for the active run; undefined follows the latest step. */
@@ -48,13 +57,20 @@ export class RunHub {
     return this.list.find((r) => r.source.info.id === id)?.source;
   }
 
+  /** When `source` was added and which run of its name it is; undefined for a run the hub does not hold. */
+  entry(source: RunSource): RunEntryInfo | undefined {
+    return this.list.find((r) => r.source === source)?.entry;
+  }
+
   /** Adds a run (newest first) and shows it. Older runs beyond MAX_RUNS are disposed. */
-  add(source: RunSource): void {
+  add(source: RunSource, startedAt = Date.now()): void {
     const sub = source.onDidChange((event) => {
       if (event.kind === 'reset' && source === this.current) this.selectedStep = undefined;
       this.emit({ kind: 'source', source, event });
     });
-    this.list.unshift({ source, sub });
+    const nth = (this.namesSeen.get(source.info.name) ?? 0) + 1;
+    this.namesSeen.set(source.info.name, nth);
+    this.list.unshift({ source, sub, entry: { startedAt, nth } });
     while (this.list.length > MAX_RUNS) {
       const old = this.list.pop()!;
       old.sub.dispose();

@@ -1,6 +1,7 @@
 /**
- * A RunSource over the TypeScript step runner: it turns the panel's controls into runner calls and the
- * runner's chunks into events. It keeps nothing of its own beyond a state override for "stopped".
+ * A RunSource over the TypeScript step runner: it turns the panel's controls into runner calls and drives
+ * the runner in short slices (RunnerSource.loop), each slice's steps becoming one event. It keeps nothing
+ * of the run of its own beyond a state override for "stopped".
  */
 import type { ControlAction, RunInfo, RunState } from '../protocol';
 import { CONTROL_ACTIONS } from '../protocol';
@@ -16,7 +17,6 @@ export interface RunnerLike {
   readonly stepsPerEpoch: number;
   readonly summaries: StepSummary[];
   step(): StepRecord | undefined;
-  run(opts: { untilStep?: number; signal?: AbortSignal; chunkMs?: number; onChunk?: (s: StepSummary[]) => void }): Promise<unknown>;
   pause(): void;
   /** Ends the run for good (until a reset); absent on older runners, where aborting the run does it. */
   stop?(): void;
@@ -24,6 +24,25 @@ export interface RunnerLike {
   record(step: number): { record: StepRecord; complete: boolean } | undefined;
   diagnostics(): Diagnosis[];
   whatIf(code: Diagnosis['code']): Promise<WhatIf | undefined>;
+}
+
+/** How a background run shares the extension host's one thread with everything else (see RunnerSource.loop). */
+export interface Pacing {
+  /** Steps are taken for this long at a time… */
+  sliceMs: number;
+  /** …then the host has at least this long to itself. */
+  breatheMs: number;
+}
+
+/**
+ * 12 ms of steps, 2 ms for the host: about 85 % of a core for training, and a control reaches the run within
+ * a slice or two of VS Code delivering it.
+ */
+export const DEFAULT_PACING: Pacing = { sliceMs: 12, breatheMs: 2 };
+
+/** A timer, not setImmediate: the event loop turns as often as pending I/O needs until it fires. */
+function breathe(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Diagnoses as a comparable key: the panel is told only when the set really changed. */
@@ -34,17 +53,24 @@ export function diagnosesKey(ds: readonly Diagnosis[]): string {
 export class RunnerSource implements RunSource {
   readonly controls: readonly ControlAction[] = CONTROL_ACTIONS;
   private readonly events = new SourceEvents();
-  private abort: AbortController | undefined;
+  /** The background run's ticket: halting it ends that run after its current slice. */
+  private ticket: { halted: boolean } | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private failure: string | undefined;
   private lastDiagKey = '';
   private disposed = false;
 
+  private readonly pacing: Pacing;
+
+  /** `sliceMs`: how long the runner works between breaths (tests pass 1 to get many small slices). */
   constructor(
     readonly runner: RunnerLike,
-    private readonly chunkMs = 30,
-  ) {}
+    sliceMs: number = DEFAULT_PACING.sliceMs,
+    breatheMs: number = DEFAULT_PACING.breatheMs,
+  ) {
+    this.pacing = { sliceMs: Math.max(0, sliceMs), breatheMs: Math.max(0, breatheMs) };
+  }
 
   get info(): RunInfo {
     return this.runner.info;
@@ -100,7 +126,7 @@ export class RunnerSource implements RunSource {
         return this.start();
       case 'pause':
         if (this.running) {
-          // The run yields at its next chunk and says 'paused' itself. Nothing more is done after the
+          // The run ends after its current slice and says 'paused' itself. Nothing more is done after the
           // wait: by then the user may have resumed, and that new run must not be paused.
           await this.halt();
           this.emitState(false);
@@ -112,8 +138,9 @@ export class RunnerSource implements RunSource {
       case 'stop':
         // Stop is final until a reset; a run that ended on its own keeps its done/diverged state.
         if (this.finished && !this.running) return this.emitState();
+        if (this.ticket) this.ticket.halted = true;
         if (this.runner.stop) this.runner.stop();
-        else this.abort?.abort();
+        else this.runner.pause();
         this.stopped = true;
         await this.settle();
         this.emitState();
@@ -157,39 +184,53 @@ export class RunnerSource implements RunSource {
     }
     this.stopped = false;
     this.failure = undefined;
-    const abort = new AbortController();
-    this.abort = abort;
-    // The runner does its first chunk synchronously inside run(): the run must already count as running
-    // (and say so) before that, or a control pressed during the first chunk would not see it.
-    let settled!: () => void;
-    this.running = new Promise<void>((r) => (settled = r));
-    this.emitState();
-    let run: Promise<unknown>;
-    try {
-      run = this.runner.run({
-        untilStep,
-        signal: abort.signal,
-        chunkMs: this.chunkMs,
-        onChunk: (steps) => {
-          if (steps.length) this.events.emit({ kind: 'steps', steps: steps.slice() });
-          this.checkDiagnostics();
-        },
-      });
-    } catch (e) {
-      run = Promise.reject(e);
-    }
-    run
+    // One token per background run: a halt asked of this run cannot reach a run resumed after it.
+    const ticket = { halted: false };
+    this.ticket = ticket;
+    // Running (and saying so) before the first step, so a control pressed at once sees it.
+    this.running = this.loop(Math.min(untilStep ?? this.totalSteps, this.totalSteps), ticket)
       .catch((e: unknown) => {
         this.failure = e instanceof Error ? e.message : String(e);
       })
       .finally(() => {
-        if (this.abort === abort) this.abort = undefined;
+        if (this.ticket === ticket) this.ticket = undefined;
         this.running = undefined;
         this.checkDiagnostics();
         this.emitState();
-        settled();
       });
+    this.emitState();
     return Promise.resolve();
+  }
+
+  /**
+   * The background run: steps for `sliceMs`, then a timer of `breatheMs` before the next slice. Not
+   * `runner.run()`, which yields with setImmediate: that gives the extension host exactly one event-loop turn
+   * per chunk, while every message VS Code delivers to or from the host crosses several turns (socket read,
+   * inflate and deflate on the thread pool, one at a time per message, then the write). A palette command
+   * then waited a whole chunk per turn behind the queued panel and tree traffic: Stop took seconds. A timer
+   * lets the loop turn as often as it needs for `breatheMs`, so that traffic never queues up.
+   */
+  private async loop(until: number, ticket: { halted: boolean }): Promise<void> {
+    const r = this.runner;
+    // The first slice comes after a breath too: the new run's panel and tree messages leave first.
+    await breathe(this.pacing.breatheMs);
+    while (!ticket.halted && !this.disposed && r.stepCount < until && !this.runnerFinished()) {
+      const t0 = performance.now();
+      const first = r.summaries.length;
+      do r.step();
+      while (r.stepCount < until && !this.runnerFinished() && performance.now() - t0 < this.pacing.sliceMs);
+      const steps = r.summaries.slice(first);
+      if (steps.length) this.events.emit({ kind: 'steps', steps });
+      this.checkDiagnostics();
+      if (ticket.halted || r.stepCount >= until || this.runnerFinished()) break;
+      await breathe(this.pacing.breatheMs);
+    }
+  }
+
+  /** The runner ended the run itself (last step, divergence) or was stopped. */
+  private runnerFinished(): boolean {
+    const s = this.runner.state;
+    return s === 'done' || s === 'diverged' || s === 'stopped' || (this.totalSteps > 0 && this.runner.stepCount >= this.totalSteps);
   }
 
   /** Resolves when the background run (if any) has ended. */
@@ -197,10 +238,10 @@ export class RunnerSource implements RunSource {
     return this.running ?? Promise.resolve();
   }
 
-  /** Pauses a background run and waits for it to yield (the runner stops between chunks). */
+  /** Ends a background run after its current slice and waits for that. */
   private async halt(): Promise<void> {
     if (!this.running) return;
-    this.runner.pause();
+    if (this.ticket) this.ticket.halted = true;
     await this.settle();
   }
 
@@ -236,9 +277,9 @@ export class RunnerSource implements RunSource {
 
   dispose(): void {
     if (this.disposed) return;
+    if (this.ticket) this.ticket.halted = true;
     if (this.runner.stop) this.runner.stop();
     else this.runner.pause();
-    this.abort?.abort();
     this.disposed = true;
     this.events.clear();
   }

@@ -3,8 +3,9 @@ import * as vscode from 'vscode';
 import type { Diagnosis } from '../experiment/records';
 import type { RunHub } from './runHub';
 import type { RunSource } from './runSource';
+import { runRow } from './runsModel';
 
-type Item = { run: RunSource } | { run: RunSource; diagnosis: Diagnosis };
+type Item = { run: RunSource } | { run: RunSource; diagnosis: Diagnosis } | { run: RunSource; reason: string };
 
 export const SHOW_RUN_COMMAND = 'gradientDebugger.showRun';
 
@@ -46,7 +47,19 @@ export class RunsTree implements vscode.TreeDataProvider<Item>, vscode.Disposabl
     }, ms);
   }
 
+  private row(r: RunSource) {
+    const sameName = this.hub.runs.filter((x) => x.info.name === r.info.name).length;
+    return runRow(r, this.hub.entry(r), sameName, r === this.hub.active);
+  }
+
   getTreeItem(it: Item): vscode.TreeItem {
+    if ('reason' in it) {
+      const item = new vscode.TreeItem(it.reason, vscode.TreeItemCollapsibleState.None);
+      item.tooltip = it.reason;
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+      item.command = { command: SHOW_RUN_COMMAND, title: 'Show Run', arguments: [it.run.info.id] };
+      return item;
+    }
     if ('diagnosis' in it) {
       const d = it.diagnosis;
       const item = new vscode.TreeItem(d.message, vscode.TreeItemCollapsibleState.None);
@@ -58,11 +71,13 @@ export class RunsTree implements vscode.TreeDataProvider<Item>, vscode.Disposabl
       return item;
     }
     const r = it.run;
-    const diags = r.diagnostics().length;
-    const item = new vscode.TreeItem(r.info.name, diags ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-    const total = r.totalSteps > 0 ? `/${r.totalSteps}` : '';
-    item.description = `${r.state} · step ${r.stepCount}${total}${r === this.hub.active ? ' · shown' : ''}`;
-    item.tooltip = `${r.info.name} (${r.info.source})\n${r.state}${r.stateMessage ? `: ${r.stateMessage}` : ''}\nstep ${r.stepCount}${total}`;
+    const row = this.row(r);
+    const hasChildren = row.reason !== undefined || r.diagnostics().length > 0;
+    const item = new vscode.TreeItem(row.label, hasChildren ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    // The id keeps a run's row (and its expansion) the same while its label and description change.
+    item.id = r.info.id;
+    item.description = row.description;
+    item.tooltip = row.tooltip;
     item.iconPath = new vscode.ThemeIcon(STATE_ICON[r.state] ?? 'circle-outline');
     item.contextValue = `run.${r.info.source}`;
     item.command = { command: SHOW_RUN_COMMAND, title: 'Show Run', arguments: [r.info.id] };
@@ -71,8 +86,10 @@ export class RunsTree implements vscode.TreeDataProvider<Item>, vscode.Disposabl
 
   getChildren(it?: Item): Item[] {
     if (!it) return this.hub.runs.map((run) => ({ run }));
-    if ('diagnosis' in it) return [];
-    return it.run.diagnostics().map((diagnosis) => ({ run: it.run, diagnosis }));
+    if ('diagnosis' in it || 'reason' in it) return [];
+    const reason = this.row(it.run).reason;
+    const children: Item[] = reason !== undefined ? [{ run: it.run, reason }] : [];
+    return children.concat(it.run.diagnostics().map((diagnosis) => ({ run: it.run, diagnosis })));
   }
 
   dispose(): void {

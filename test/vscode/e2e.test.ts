@@ -2,7 +2,8 @@
  * End to end through the real UI: code-server with the extension (loaded from this repo as a development
  * extension via the workbench payload), Chromium presses F1, runs "Gradient Debugger: Run Regression
  * Experiment", picks seed-broadcast, and the panel webview must show the [100,100] loss row and the
- * loss-broadcast banner. Screenshot: test-artifacts/ and docs/screenshots/vscode-seed-broadcast.png.
+ * loss-broadcast banner. Screenshot: test-artifacts/vscode-seed-broadcast.png, copied to docs/screenshots/ only
+ * when GD_UPDATE_SCREENSHOTS=1.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { findCodeServer, skipReason } from './host/codeServerBinary';
 import { startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
+import { publishScreenshot } from './host/screenshots';
 
 const root = join(__dirname, '..', '..', '..');
 const COMMAND = 'Gradient Debugger: Run Regression Experiment';
@@ -81,8 +83,7 @@ test('F1 → Run Regression Experiment → seed-broadcast shows the broadcast in
 
     await page.waitForTimeout(1_500); // let the charts draw a few chunks before the picture
     const shot = await page.screenshot({ path: join(artifacts, 'vscode-seed-broadcast.png') });
-    mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
-    cpSync(join(artifacts, 'vscode-seed-broadcast.png'), join(root, 'docs/screenshots/vscode-seed-broadcast.png'));
+    publishScreenshot(join(artifacts, 'vscode-seed-broadcast.png'), root);
     assert.ok(shot.length > 10_000, 'screenshot is suspiciously small');
     await row.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'vscode-seed-broadcast-shapes.png') });

@@ -5,12 +5,13 @@
  * → seed-broadcast and sees the loss stuck near 3.4·10⁵, the [100,1] vs [100] → [100,100] loss row flagged, the
  * discarded squeeze, the loss-broadcast banner; steps back and forth and update by update (the shown weights are
  * the recorded ones, checked against the CLI shipped in the same .vsix); then seed-fixed converges to ≈ [5, 3].
- * Screenshots: docs/screenshots/vscode-{seed-broadcast,seed-fixed}-{light,dark}.png, copies in test-artifacts/.
+ * Screenshots: test-artifacts/vscode-{seed-broadcast,seed-fixed}-{light,dark}.png, copied to docs/screenshots/
+ * (what the README shows) only when GD_UPDATE_SCREENSHOTS=1.
  */
 import { test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
@@ -19,10 +20,10 @@ import { startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
 import { pickByDescription, pickRowWithText, runPaletteCommand } from './host/palette';
 import { installVsix, packagedVsix, patchUserSettings } from './host/vsix';
+import { publishScreenshot } from './host/screenshots';
 
 const root = join(__dirname, '..', '..', '..');
 const ARTIFACTS = join(root, 'test-artifacts');
-const SCREENSHOTS = join(root, 'docs', 'screenshots');
 const COMMAND = 'Gradient Debugger: Run Regression Experiment';
 const PARAM = 'layer1.weight';
 /** Tall enough for the whole panel (header, banner, charts, stepper and shapes) in one picture. */
@@ -124,8 +125,7 @@ async function waitDone(panel: FrameLocator, runName: string): Promise<string> {
 async function screenshot(page: Page, name: string): Promise<void> {
   const file = join(ARTIFACTS, name);
   await page.screenshot({ path: file });
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  copyFileSync(file, join(SCREENSHOTS, name));
+  publishScreenshot(file, root);
 }
 
 async function assertTheme(page: Page, panel: FrameLocator, theme: Theme): Promise<void> {
