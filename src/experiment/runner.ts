@@ -47,6 +47,8 @@ export interface RunOptions {
   onChunk?: (summaries: StepSummary[]) => void;
   /** Called with every step's full record (the CLI keeps them all). */
   onRecord?: (r: StepRecord) => void;
+  /** Pause between chunks (default 1 ms). */
+  yieldMs?: number;
 }
 
 let runCounter = 0;
@@ -409,7 +411,9 @@ export class Runner {
         this.state = 'paused';
         return;
       }
-      if (this.stepCount < until && !this.finished) await new Promise<void>((res) => setImmediate(res));
+      // A timer, not setImmediate: a host that needs several event-loop turns per message (VS Code's remote
+      // extension host compresses each one) must get them between chunks, not one turn per chunk.
+      if (this.stepCount < until && !this.finished) await new Promise<void>((res) => setTimeout(res, o.yieldMs ?? 1));
     }
     if (this.state === 'running') this.state = this.stepCount >= this.totalSteps ? 'done' : 'paused';
   }
@@ -457,8 +461,8 @@ export class Runner {
     const other = new Runner(fixed, { baseDir: this.opts.baseDir, maxRecordedSteps: 1 });
     const reached = this.stepCount >= until || (this.finished && this.state !== 'stopped');
     const orig = reached ? this : new Runner(this.spec, { data: this.data, maxRecordedSteps: 1 });
-    await other.run({ chunkMs: 30, untilStep: until });
-    if (orig !== this) await orig.run({ chunkMs: 30, untilStep: until });
+    await other.run({ chunkMs: 12, yieldMs: 2, untilStep: until });
+    if (orig !== this) await orig.run({ chunkMs: 12, yieldMs: 2, untilStep: until });
     const res: WhatIf = {
       code,
       fix: d.fix!.description,
