@@ -2,7 +2,7 @@
 // Prints one JSON line. Needs `npm run build` first (uses out/src/tracer) and a python with torch
 // (GD_TEST_PYTHON, else /usr/bin/python3, else python3). Goal: traced ≤ 1.3 × untraced.
 // On a shared, loaded machine wall time mostly measures the neighbours, so the verdict uses the CPU time
-// (user + sys) of the python process, best of GD_BENCH_ROUNDS (default 5) interleaved rounds whose order
+// (user + sys) of the python process, best of GD_BENCH_ROUNDS (default 7) interleaved rounds whose order
 // alternates, after one untimed warm-up run; wall time is reported beside it (and decides where the OS gives
 // no CPU figures).
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const python = process.env.GD_TEST_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const script = join(root, 'test/python/scripts/seed_broadcast.py');
-const rounds = Math.max(1, Number(process.env.GD_BENCH_ROUNDS ?? 5));
+const rounds = Math.max(1, Number(process.env.GD_BENCH_ROUNDS ?? 7));
 const GOAL = 1.3;
 
 const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });

@@ -30,6 +30,7 @@ class FrameClassifier:
 
     def __init__(self, on_new_user_file=None):
         self._cache = {}
+        self.known = self._cache  # filename -> kind, for the hot paths that inline user_frame
         self._roots = _library_roots()
         self._on_new_user_file = on_new_user_file
         self.user_files = set()

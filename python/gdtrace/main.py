@@ -117,6 +117,7 @@ def main(argv):
         except Exception:
             pass
         try:
+            tracer.queue.flush()
             tracer.series.finish()
         except Exception as e:
             tracer.internal_error(e)

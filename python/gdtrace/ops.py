@@ -3,7 +3,9 @@
 The hot path is a dict lookup and a flag test: on steps that are not recorded only losses, backward(),
 zero_() and the methods the source scan flagged as possibly discarded get any further look.
 """
+import functools
 import sys
+import types
 
 K_IGNORE, K_OP, K_ELEM, K_SUB, K_LOSS, K_BACKWARD, K_ZERO, K_LINEAR = range(8)
 
@@ -75,8 +77,6 @@ def _make_handler(torch, tracer):
     Tensor = torch.Tensor
     getframe = sys._getframe
     kinds = _kinds
-    # Reading .shape or .requires_grad of an nn.Parameter detours through Python unless this is off.
-    no_tf = torch._C.DisableTorchFunction
 
     def handle(func, args, kwargs, depth):
         out = func(*args, **kwargs) if kwargs else func(*args)
@@ -92,8 +92,7 @@ def _make_handler(torch, tracer):
             elif tr.recording:
                 if kind == K_ZERO:
                     tr.zero_count += 1
-                with no_tf():
-                    tr.on_op(kind, name, args, kwargs, out, getframe(depth))
+                tr.on_op(kind, name, args, kwargs, out, getframe(depth))
             elif kind == K_LOSS:
                 tr.loss_out = out
             elif kind == K_ZERO:
@@ -107,6 +106,44 @@ def _make_handler(torch, tracer):
     return handle
 
 
+def _direct_entries(torch, C, handle, set_mode, fast):
+    """torch 1.13: the losses and Tensor.backward are Python functions that reach a mode only through
+    torch.overrides.handle_torch_function (argument scan, context manager, a second run of the function's own
+    check), about 3 us a call. Every training step calls them, so they call the handler directly instead:
+    the same handler, with the mode off while the original runs, exactly as the mode path would. Returns
+    (owner, attr, original) for stop()."""
+    mode_on = getattr(C, "_is_torch_function_mode_enabled", None)
+    if mode_on is None:
+        return []
+    F = torch.nn.functional
+    targets = [(F, name) for name in LOSSES] + [(torch.Tensor, "backward")]
+    patched = []
+    for owner, attr in targets:
+        orig = owner.__dict__.get(attr)
+        if not isinstance(orig, types.FunctionType):
+            continue
+
+        def make(orig):
+            def direct(*args, **kwargs):
+                if not mode_on():  # inside the tracer, the optimizer, or the handler itself: not the user's call
+                    return orig(*args, **kwargs)
+                set_mode(None)
+                try:
+                    return handle(orig, args, kwargs, 1)
+                finally:
+                    set_mode(fast)
+
+            return functools.update_wrapper(direct, orig)
+
+        setattr(owner, attr, make(orig))
+        patched.append((owner, attr, orig))
+    return patched
+
+
+def _nothing():
+    pass
+
+
 class Interceptor:
     """Routes torch calls to the tracer. `suspended()` turns it off for the tracer's own bookkeeping and the
     optimizer's internals, which are slow to intercept and are not ops the user wrote."""
@@ -116,6 +153,8 @@ class Interceptor:
         self.tracer = tracer
         self.kind = None
         self._restore = None
+        # Turn interception off and back on (set by start()); suspend()/resume() keep the tracer's flag too.
+        self.off = self.on = _nothing
 
     def start(self):
         torch, tracer = self.torch, self.tracer
@@ -157,6 +196,7 @@ class Interceptor:
 
                 no_mode = NoMode()
                 ov._no_torch_function_mode = lambda: no_mode
+            patched = _direct_entries(torch, C, handle, set_mode, fast)
             set_mode(fast)
             self.kind = "c-mode"
 
@@ -165,10 +205,13 @@ class Interceptor:
                 ov._TorchFunctionStackMode = orig_stack_mode
                 if orig_no_mode is not None:
                     ov._no_torch_function_mode = orig_no_mode
+                for owner, attr, orig in patched:
+                    setattr(owner, attr, orig)
 
             self._restore = stop
-            self._off = lambda: set_mode(None)
-            self._on = lambda: set_mode(fast)
+            # partials of a C function: no Python frame on the optimizer's and zero_grad's every call
+            self.off = functools.partial(set_mode, None)
+            self.on = functools.partial(set_mode, fast)
             return
         from torch.overrides import TorchFunctionMode
 
@@ -192,9 +235,9 @@ class Interceptor:
             def on():
                 holder.pop().__exit__(None, None, None)
 
-            self._off, self._on = off, on
+            self.off, self.on = off, on
         else:
-            self._off = self._on = lambda: None
+            self.off = self.on = _nothing
 
     def stop(self):
         if self._restore:
@@ -207,10 +250,10 @@ class Interceptor:
         if tr.suspended:
             return False
         tr.suspended = True
-        self._off()
+        self.off()
         return True
 
     def resume(self, token):
         if token:
-            self._on()
+            self.on()
             self.tracer.suspended = False

@@ -1,4 +1,5 @@
 """The tracer's state: the ops of the running step, the step counter, and the diagnoses already raised."""
+import contextlib
 import os
 import time
 import traceback
@@ -10,6 +11,7 @@ from .frames import USER, FrameClassifier
 from .names import Names
 from .shapes import broadcast, broadcast_info, fmt, numel
 from .source_scan import SourceCache
+from .step_queue import StepQueue
 
 _MISS = object()
 _MODULES_DIR = os.sep + os.path.join("torch", "nn", "modules") + os.sep
@@ -18,14 +20,18 @@ _MODULES_DIR = os.sep + os.path.join("torch", "nn", "modules") + os.sep
 class Tracer:
     def __init__(self, torch, channel, every=1):
         self.torch = torch
+        self._Tensor = torch.Tensor
+        self._no_torch_function = getattr(torch._C, "DisableTorchFunction", None) or contextlib.nullcontext
         self.ch = channel
         self.every = max(1, int(every))
         self.sources = SourceCache()
         self.discard_sites = {}  # (path, line) -> DiscardSite
         self.discard_names = set()
         self.frames = FrameClassifier(self._scan_file)
+        self._frame_kinds = self.frames.known
         self.names = Names(torch)
         self.series = SeriesDiagnoser(self)
+        self.queue = StepQueue(self)
         self.suspended = False
         self.recording = True  # step 1 is always recorded
         self.step = 0
@@ -112,34 +118,56 @@ class Tracer:
         self.backward_loc = self.location(frame)
 
     def on_op(self, kind, name, args, kwargs, out, frame):
-        Tensor = self.torch.Tensor
+        # The hot path of a recorded step (every op the user calls): one pass over the arguments and a
+        # dict lookup; the record itself is built once per (op, line, shapes).
+        Tensor = self._Tensor
         if isinstance(out, Tensor):
             out_t = out
         elif isinstance(out, (tuple, list)) and out and isinstance(out[0], Tensor):
             out_t = out[0]
         else:
             return
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        if len(tensors) != len(args) and any(isinstance(a, (list, tuple)) for a in args):
-            tensors = []
-            for a in args:
-                if isinstance(a, Tensor):
-                    tensors.append(a)
-                elif isinstance(a, (list, tuple)):
-                    tensors.extend(b for b in a if isinstance(b, Tensor))
+        # sig: (name, code_line, output shape, input shapes...), built in the same pass as the inputs
+        sig = [name, None, out_t.shape]
+        tensors = []
+        for a in args:
+            if isinstance(a, Tensor):
+                tensors.append(a)
+                sig.append(a.shape)
+            elif isinstance(a, (list, tuple)):
+                for b in a:
+                    if isinstance(b, Tensor):
+                        tensors.append(b)
+                        sig.append(b.shape)
         if kwargs:
-            tensors.extend(v for v in kwargs.values() if isinstance(v, Tensor))
-        uf = self.frames.user_frame(frame)
+            for v in kwargs.values():
+                if isinstance(v, Tensor):
+                    tensors.append(v)
+                    sig.append(v.shape)
+        # frames.user_frame, inlined: the nearest frame in the user's code
+        kinds = self._frame_kinds
+        uf = frame
+        while uf is not None:
+            fn = uf.f_code.co_filename
+            k = kinds.get(fn)
+            if k is None:
+                k = self.frames.kind(fn)
+            if k == USER:
+                break
+            uf = uf.f_back
         code_line = (uf.f_code.co_filename, uf.f_lineno) if uf is not None else None
         if kind == K_LOSS:
             self.loss_out = out_t
             if len(tensors) >= 2:
                 self.loss_io = (tensors[0], tensors[1])
         # An op seen before with the same shapes at the same line gives the same record: build it once.
-        sig = (name, code_line, tuple([t.shape for t in tensors]), out_t.shape)
+        sig[1] = code_line
+        sig = tuple(sig)
         op = self._op_cache.get(sig)
         if op is None:
-            op = self._build_op(kind, name, tensors, kwargs, out_t, frame, code_line, args)
+            # A tensor subclass's __torch_function__ must not run inside the tracer's own bookkeeping.
+            with self._no_torch_function():
+                op = self._build_op(kind, name, tensors, kwargs, out_t, frame, code_line, args)
             if len(self._op_cache) < 10000:
                 self._op_cache[sig] = op
         if kind == K_LOSS:
