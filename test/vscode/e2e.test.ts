@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { runPaletteCommand } from './host/palette';
 import { findCodeServer, skipReason } from './host/codeServerBinary';
 import { startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
@@ -18,27 +18,6 @@ import { publishScreenshot } from './host/screenshots';
 
 const root = join(__dirname, '..', '..', '..');
 const COMMAND = 'Gradient Debugger: Run Regression Experiment';
-
-/** F1, type the command, wait for its row; a fresh profile lists contributed commands only after a while. */
-async function runCommand(page: Page, title: string, deadlineMs = 90_000): Promise<void> {
-  const input = page.locator('.quick-input-widget input.input');
-  const deadline = Date.now() + deadlineMs;
-  for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 4_000 });
-      await row.click();
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`"${title}" never appeared in the command palette (${attempt} attempts): ${String(e)}`);
-      await page.waitForTimeout(1_000);
-    }
-  }
-}
 
 test('F1 → Run Regression Experiment → seed-broadcast shows the broadcast in the panel', { skip: skipReason(), timeout: 5 * 60_000 }, async () => {
   const bin = findCodeServer();
@@ -63,7 +42,7 @@ test('F1 → Run Regression Experiment → seed-broadcast shows the broadcast in
     const { page } = wb;
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
 
-    await runCommand(page, COMMAND);
+    await runPaletteCommand(page, COMMAND);
     // The quick pick of presets: rows carry the preset name as their description.
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 15_000 });
