@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPaletteCommand } from './host/palette';
 import { findCodeServer, skipReason } from './host/codeServerBinary';
-import { startCodeServer, type CodeServer } from './host/codeServer';
+import { killOnExitOrSignal, startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
 import { publishScreenshot } from './host/screenshots';
 
@@ -28,14 +28,7 @@ test('F1 → Run Regression Experiment → seed-broadcast shows the broadcast in
   cpSync(join(root, 'test/vscode/workspace-fixture'), workspace, { recursive: true });
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
-  const killOnExit = () => server?.killNow();
-  const killOnSignal = (sig: NodeJS.Signals) => {
-    server?.killNow();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('exit', killOnExit);
-  process.once('SIGINT', killOnSignal);
-  process.once('SIGTERM', killOnSignal);
+  const unguard = killOnExitOrSignal(() => server);
   try {
     server = await startCodeServer({ bin, folder: workspace, trusted: true });
     wb = await openWorkbench({ server, folder: workspace, extensionDevelopmentPath: root });
@@ -72,9 +65,7 @@ test('F1 → Run Regression Experiment → seed-broadcast shows the broadcast in
   } finally {
     await wb?.close();
     await server?.stop();
-    process.off('exit', killOnExit);
-    process.off('SIGINT', killOnSignal);
-    process.off('SIGTERM', killOnSignal);
+    unguard();
     rmSync(workspace, { recursive: true, force: true });
   }
 });

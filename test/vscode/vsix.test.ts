@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { findCodeServer, skipReason } from './host/codeServerBinary';
-import { startCodeServer, type CodeServer } from './host/codeServer';
+import { killOnExitOrSignal, startCodeServer, type CodeServer } from './host/codeServer';
 import { openWorkbench, type Workbench } from './host/workbench';
 import { pickByDescription, pickRowWithText, runPaletteCommand } from './host/palette';
 import { installVsix, packagedVsix, patchUserSettings } from './host/vsix';
@@ -256,14 +256,7 @@ test('the packaged .vsix in code-server: seed-broadcast shows the broadcast and 
   const workspace = mkdtempSync(join(tmpdir(), 'gd-vsix-ws-'));
   let server: CodeServer | undefined;
   let wb: Workbench | undefined;
-  const killOnExit = () => server?.killNow();
-  const killOnSignal = (sig: NodeJS.Signals) => {
-    server?.killNow();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
-  };
-  process.on('exit', killOnExit);
-  process.once('SIGINT', killOnSignal);
-  process.once('SIGTERM', killOnSignal);
+  const unguard = killOnExitOrSignal(() => server);
   const pageErrors: string[] = [];
   try {
     server = await startCodeServer({ bin, folder: workspace, trusted: true });
@@ -324,9 +317,7 @@ test('the packaged .vsix in code-server: seed-broadcast shows the broadcast and 
   } finally {
     await wb?.close();
     await server?.stop();
-    process.off('exit', killOnExit);
-    process.off('SIGINT', killOnSignal);
-    process.off('SIGTERM', killOnSignal);
+    unguard();
     rmSync(workspace, { recursive: true, force: true });
     timings.total = Date.now() - tStart;
     t.diagnostic(`timings (ms): ${JSON.stringify(timings)}`);

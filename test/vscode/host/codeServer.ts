@@ -163,6 +163,26 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   }
 }
 
+/**
+ * Kills the server `current()` returns if this test process exits or is interrupted before the test stops it
+ * itself (exit code 130 for SIGINT, 143 for SIGTERM). Returns the function that removes the guard.
+ */
+export function killOnExitOrSignal(current: () => CodeServer | undefined): () => void {
+  const onExit = () => current()?.killNow();
+  const onSignal = (sig: NodeJS.Signals) => {
+    current()?.killNow();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.on('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
