@@ -7,6 +7,8 @@ import json, sys, time, warnings
 import numpy as np
 import torch
 
+from seed_recipe import BATCH, N as N_ROWS, seed_setup
+
 variant = sys.argv[1] if len(sys.argv) > 1 else 'broadcast'
 repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 if "--threads1" in sys.argv: torch.set_num_threads(1)
@@ -14,17 +16,8 @@ warnings.simplefilter('ignore')
 
 
 def run():
-    np.random.seed(0)
-    torch.manual_seed(0)
-    N, bs = 10000, 100
-    data = np.random.randn(N, 3)
-    data[:, :2] *= 100
-    data[:, 2] = data[:, :2] @ np.array([5.0, 3.0]) + np.random.randn(N)
-    X = torch.Tensor(data[:, :2])
-    y = torch.Tensor(data[:, 2])
-    model = torch.nn.Linear(2, 1, bias=False)
-    opt = torch.optim.RMSprop(model.parameters(), lr=0.01)
-    crit = torch.nn.MSELoss()
+    X, y, model, opt, crit = seed_setup()
+    N, bs = N_ROWS, BATCH
     steps = 0
     t0 = time.perf_counter()
     for epoch in range(30):

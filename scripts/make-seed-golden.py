@@ -9,20 +9,13 @@ import json, sys, os
 import numpy as np
 import torch
 
+from seed_recipe import BATCH, N as N_ROWS, seed_setup
+
 
 def run(variant, epochs=30, keep=(1, 2, 3, 10, 100, 1000, 3000)):
-    np.random.seed(0)
-    torch.manual_seed(0)
-    N, bs = 10000, 100
-    data = np.random.randn(N, 3)
-    data[:, :2] *= 100
-    data[:, 2] = data[:, :2] @ np.array([5.0, 3.0]) + np.random.randn(N)
-    X = torch.Tensor(data[:, :2])
-    y = torch.Tensor(data[:, 2])
-    model = torch.nn.Linear(2, 1, bias=False)
+    X, y, model, opt, crit = seed_setup()
+    N, bs = N_ROWS, BATCH
     w0 = model.weight.detach().clone().tolist()
-    opt = torch.optim.RMSprop(model.parameters(), lr=0.01)
-    crit = torch.nn.MSELoss()
     losses, rec = [], {}
     step = 0
     import warnings
