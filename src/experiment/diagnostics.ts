@@ -5,7 +5,8 @@
 import { shapeStr } from '../core/shape';
 import type { OpRecord } from '../core/trace';
 import type { Dataset } from './data';
-import type { Diagnosis, DiagnosisCode, StepRecord } from './records';
+import type { Diagnosis, DiagnosisCode } from './records';
+import type { ObservedStep } from './stepStore';
 import type { ExperimentSpec } from './spec';
 
 const LOSS_NAMES: Record<string, string> = {
@@ -102,7 +103,7 @@ export class DiagnosticsEngine {
   }
 
   /** Looks at one step; returns true when the run must stop (divergence). */
-  observe(r: StepRecord): boolean {
+  observe(r: ObservedStep): boolean {
     this.losses.push(r.loss);
     if (r.loss < this.minLoss) this.minLoss = r.loss;
     if (r.step === 1 || !this.found.has('loss-broadcast') || !this.found.has('discarded-result')) this.checkOps(r);
@@ -116,7 +117,7 @@ export class DiagnosticsEngine {
     return false;
   }
 
-  private checkOps(r: StepRecord): void {
+  private checkOps(r: ObservedStep): void {
     // A composed library loss (gaussian_nll) runs its own `sub` before its record: name the loss, not the sub.
     const libraryLoss = r.ops.some((op) => op.loss && op.broadcast);
     r.ops.forEach((op, i) => {
@@ -149,7 +150,7 @@ export class DiagnosticsEngine {
     }
   }
 
-  private checkAccumulation(r: StepRecord): void {
+  private checkAccumulation(r: ObservedStep): void {
     const [name, p] = Object.entries(r.params)[0];
     const first = this.firstGradNorm.get(name) ?? 0;
     this.add({
@@ -162,9 +163,10 @@ export class DiagnosticsEngine {
     });
   }
 
-  private checkGradients(r: StepRecord): void {
+  private checkGradients(r: ObservedStep): void {
     const first = this.losses[0];
-    for (const [name, p] of Object.entries(r.params)) {
+    for (const name in r.params) {
+      const p = r.params[name];
       if (!this.firstGradNorm.has(name) && p.gradNorm > 0 && Number.isFinite(p.gradNorm)) this.firstGradNorm.set(name, p.gradNorm);
       const g0 = this.firstGradNorm.get(name);
       if (g0 && Number.isFinite(p.gradNorm) && p.gradNorm > 1e3 * g0 && p.gradNorm > 1e3)
@@ -191,14 +193,21 @@ export class DiagnosticsEngine {
     }
   }
 
-  private checkDivergence(r: StepRecord): boolean {
-    const bad = Object.entries(r.params).find(([, p]) => !Number.isFinite(p.norm) || (p.min !== undefined && !Number.isFinite(p.min)) || (p.max !== undefined && !Number.isFinite(p.max)));
+  private checkDivergence(r: ObservedStep): boolean {
+    let bad: string | undefined;
+    for (const name in r.params) {
+      const p = r.params[name];
+      if (!Number.isFinite(p.norm) || (p.min !== undefined && !Number.isFinite(p.min)) || (p.max !== undefined && !Number.isFinite(p.max))) {
+        bad = name;
+        break;
+      }
+    }
     const L = this.losses;
     const n = L.length;
     const minSoFar = this.minLoss;
     const growing = n >= 10 && L[n - 1] > 1e6 * Math.max(minSoFar, 1e-30) && L.slice(-5).every((v, i, a) => i === 0 || v > a[i - 1]);
     if (Number.isFinite(r.loss) && !bad && !growing) return false;
-    const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : bad ? `${bad[0]} became non-finite` : `the loss grew to ${fmt(r.loss)}, ${fmt(r.loss / minSoFar)}× its lowest value, rising every step`;
+    const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : bad ? `${bad} became non-finite` : `the loss grew to ${fmt(r.loss)}, ${fmt(r.loss / minSoFar)}× its lowest value, rising every step`;
     const badData = this.nonFiniteData();
     if (badData) {
       this.add({
@@ -236,10 +245,11 @@ export class DiagnosticsEngine {
     return [cx ? `${cx} in x` : '', cy ? `${cy} in y` : ''].filter(Boolean).join(', ');
   }
 
-  private updateRatio(r: StepRecord): number {
+  private updateRatio(r: ObservedStep): number {
     let u = 0;
     let w = 0;
-    for (const p of Object.values(r.params)) {
+    for (const name in r.params) {
+      const p = r.params[name];
       u += p.updateNorm * p.updateNorm;
       w += p.norm * p.norm;
     }
@@ -247,7 +257,7 @@ export class DiagnosticsEngine {
   }
 
   private ratios: number[] = [];
-  private checkLr(r: StepRecord): void {
+  private checkLr(r: ObservedStep): void {
     this.ratios.push(this.updateRatio(r));
     const L = this.losses;
     const n = L.length;
@@ -287,7 +297,7 @@ export class DiagnosticsEngine {
     }
   }
 
-  private checkPlateau(r: StepRecord): void {
+  private checkPlateau(r: ObservedStep): void {
     const L = this.losses;
     const w = Math.min(1000, Math.max(50, this.stepsPerEpoch, Math.floor(L.length / 3)));
     if (L.length < 2 * w) return;

@@ -14,21 +14,21 @@ import type { Optimizer } from '../core/optim/optimizer';
 import { RMSprop } from '../core/optim/rmsprop';
 import { SGD } from '../core/optim/sgd';
 import { NumpyLegacyRandom } from '../core/random/numpyLegacy';
-import { type Storage, Tensor } from '../core/tensor';
+import { Tensor } from '../core/tensor';
 import { type OpRecord, tracer } from '../core/trace';
 import type { RunInfo, RunState } from '../protocol';
 import { buildDataset, type Dataset } from './data';
 import { DiagnosticsEngine } from './diagnostics';
 import { applyFix } from './fixes';
 import { Model, StepError } from './model';
-import { type Diagnosis, type DiagnosisCode, type ParamRecord, type StepRecord, type StepSummary, summarize, type WhatIf } from './records';
+import type { Diagnosis, DiagnosisCode, ParamRecord, StepRecord, StepSummary, WhatIf } from './records';
 import type { ExperimentSpec } from './spec';
+import { type BatchStats, PARAM_SAMPLE, StepStore } from './stepStore';
+
+export { PARAM_SAMPLE };
 
 /** Loss elements one step may compute element by element. */
 export const MAX_LOSS_ELEMENTS = 20_000_000;
-
-/** Parameters bigger than this are thinned in records: a sample of values, exact norms and min/max. */
-export const PARAM_SAMPLE = 64;
 
 export interface RunnerOptions {
   baseDir?: string;
@@ -53,12 +53,6 @@ export interface RunOptions {
 
 let runCounter = 0;
 
-function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
 /** Mean and population variance of a tensor's elements (shifted by the first element for stability). */
 function meanVar(t: Tensor): [number, number] {
   const v = t.data;
@@ -78,19 +72,6 @@ function meanVarOf(v: ArrayLike<number>, o: number, n: number): [number, number]
   }
   const m = s / n;
   return [k + m, Math.max(0, ss / n - m * m)];
-}
-
-function sample(v: ArrayLike<number>): number[] {
-  const n = Math.min(v.length, PARAM_SAMPLE);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) out[i] = v[i];
-  return out;
-}
-
-function stateRecord(st: Record<string, number | Storage> | undefined): Record<string, number | number[]> {
-  const out: Record<string, number | number[]> = {};
-  if (st) for (const [k, v] of Object.entries(st)) out[k] = typeof v === 'number' ? v : sample(v);
-  return out;
 }
 
 export function makeOptimizer(spec: ExperimentSpec, params: Tensor[]): Optimizer {
@@ -115,15 +96,15 @@ export class Runner {
   readonly maxRecordedSteps: number;
   state: RunState = 'idle';
   stepCount = 0;
-  summaries: StepSummary[] = [];
 
   private model!: Model;
   private optimizer!: Optimizer;
   private order!: Int32Array;
   private shuffler?: NumpyLegacyRandom;
-  private recent = new Map<number, StepRecord>();
-  private older = new Map<number, StepRecord>();
-  private olderStride = 1;
+  private store!: StepStore;
+  /** StepSummary objects made so far from the store, in step order (see `summaries`). */
+  private summaryObjects: StepSummary[] = [];
+  private readonly stats: BatchStats = { predMean: 0, predStd: 0, targetMean: 0, targetVar: 0 };
   private diag!: DiagnosticsEngine;
   private pauseRequested = false;
   private whatIfCache = new Map<string, WhatIf>();
@@ -149,11 +130,9 @@ export class Runner {
     this.order = Int32Array.from({ length: this.data.x.shape[0] }, (_, i) => i);
     this.shuffler = this.spec.training.shuffle ? new NumpyLegacyRandom(this.spec.training.shuffleSeed ?? (this.spec.data.kind === 'synthetic' ? this.spec.data.seed : 0)) : undefined;
     this.diag = new DiagnosticsEngine(this.spec, this.data, this.stepsPerEpoch);
+    this.store = new StepStore(this.model.parameters(), this.optimizer, this.maxRecordedSteps, this.totalSteps);
     this.stepCount = 0;
-    this.summaries = [];
-    this.recent.clear();
-    this.older.clear();
-    this.olderStride = 1;
+    this.summaryObjects = [];
     this.lastOps = undefined;
     this.state = 'idle';
   }
@@ -266,16 +245,38 @@ export class Runner {
     });
   }
 
+  /**
+   * Every step's scalars, as StepSummary objects. They are made from the store when first read (the history is
+   * kept in flat columns, see StepStore), so reading this in a loop costs only the steps added since.
+   */
+  get summaries(): StepSummary[] {
+    const out = this.summaryObjects;
+    for (let s = out.length + 1; s <= this.store.count; s++) out.push(this.store.summary(s));
+    return out;
+  }
+
+  /** The loss of `step` (1-based), without making summary objects. */
+  lossAt(step: number): number {
+    return this.store.loss(step);
+  }
+
   /** One optimizer update. Returns its record, or undefined when the run is over. */
   step(): StepRecord | undefined {
-    if (this.finished) return undefined;
+    return this.advance() ? this.store.record(this.stepCount) : undefined;
+  }
+
+  /**
+   * One optimizer update, recorded into the store (no record object is made). False when the run is over.
+   * A StepError (a shape error in the model or the loss) leaves the history as it was.
+   */
+  advance(): boolean {
+    if (this.finished) return false;
     const k = this.stepCount;
     const epoch = Math.floor(k / this.stepsPerEpoch);
     const b = k % this.stepsPerEpoch;
     const { x, y } = this.batch(epoch, b);
-    const params = this.model.parameters();
-    // Plain arrays: parameters are small here and a typed-array allocation costs more than the copy.
-    const before = params.map((p) => Array.from(p.values()));
+    const store = this.store;
+    store.saveBefore();
 
     tracer.begin();
     const pred = this.model.forward(x);
@@ -286,7 +287,7 @@ export class Runner {
     if (loss.size !== 1) loss = ops.mean(loss);
     const lossOps = tracer.end();
     // Everything after the model's forward belongs to the loss (a hand-written loss is plain ops).
-    for (const r of lossOps) r.label ??= 'loss';
+    for (let i = 0; i < lossOps.length; i++) lossOps[i].label ??= 'loss';
     // A model runs the same ops with the same shapes step after step: share the previous step's trace then, so
     // thousands of kept records do not each hold their own copy.
     let opsTrace = forwardOps.concat(lossOps);
@@ -296,87 +297,31 @@ export class Runner {
     if (this.spec.training.zeroGrad !== false) this.optimizer.zeroGrad();
     backward(loss);
     // The gradient the update will use, read before step() (which leaves .grad alone).
-    const grads = params.map((p) => (p.grad ? { sample: sample(p.grad.values()), norm: norm(p.grad.values()) } : null));
+    store.saveGrads();
     this.optimizer.step();
     this.stepCount++;
 
-    const lossValue = loss.item();
-    const rec: Record<string, ParamRecord> = {};
-    params.forEach((p, i) => {
-      const v = p.values();
-      const b = before[i];
-      const upd = new Array<number>(Math.min(v.length, PARAM_SAMPLE));
-      let mn = Infinity;
-      let mx = -Infinity;
-      let vv = 0;
-      let uu = 0;
-      for (let j = 0; j < v.length; j++) {
-        const x = v[j];
-        const u = x - b[j];
-        if (j < PARAM_SAMPLE) upd[j] = u;
-        vv += x * x;
-        uu += u * u;
-        if (x < mn) mn = x;
-        if (x > mx) mx = x;
-      }
-      const g = grads[i];
-      rec[p.name!] = {
-        shape: p.shape,
-        value: sample(v),
-        grad: g ? g.sample : null,
-        state: stateRecord(this.optimizer.state.get(p)),
-        update: upd,
-        norm: Math.sqrt(vv),
-        gradNorm: g ? g.norm : 0,
-        updateNorm: Math.sqrt(uu),
-        min: mn,
-        max: mx,
-        thinned: v.length > PARAM_SAMPLE || undefined,
-      };
-    });
     // Batch statistics in one pass each (this runs every step; `**` and closures cost more than the loop).
     const [pm, pvar] = meanVar(pred);
     const [ym, yvar] = meanVar(y);
-    const record: StepRecord = {
-      step: this.stepCount,
-      epoch,
-      batch: b,
-      loss: lossValue,
-      params: rec,
-      ops: opsTrace,
-      predMean: pm,
-      predStd: Math.sqrt(pvar),
-      targetMean: ym,
-      targetVar: yvar,
-      lr: this.optimizer.lr,
-    };
-    this.keep(record);
-    this.summaries.push(summarize(record));
-    const diverged = this.diag.observe(record);
+    const st = this.stats;
+    st.predMean = pm;
+    st.predStd = Math.sqrt(pvar);
+    st.targetMean = ym;
+    st.targetVar = yvar;
+    store.commit(this.stepCount, epoch, b, loss.item(), opsTrace, st, this.optimizer.lr);
+    const diverged = this.diag.observe(store.view);
     if (diverged) this.state = 'diverged';
     else if (this.stepCount >= this.totalSteps) this.state = 'done';
-    return record;
-  }
-
-  private keep(r: StepRecord): void {
-    this.recent.set(r.step, r);
-    const evict = r.step - this.maxRecordedSteps;
-    const old = this.recent.get(evict);
-    if (!old) return;
-    this.recent.delete(evict);
-    if (evict % this.olderStride === 0) this.older.set(evict, old);
-    if (this.older.size > this.maxRecordedSteps) {
-      this.olderStride *= 2;
-      for (const s of this.older.keys()) if (s % this.olderStride !== 0) this.older.delete(s);
-    }
+    return true;
   }
 
   /** The record of `step`: full when kept, else only its scalars (`complete: false`). */
   record(step: number): { record: StepRecord; complete: boolean } | undefined {
-    const full = this.recent.get(step) ?? this.older.get(step);
+    const full = this.store.record(step);
     if (full) return { record: full, complete: true };
-    const s = this.summaries[step - 1];
-    if (!s) return undefined;
+    if (!Number.isInteger(step) || step < 1 || step > this.store.count) return undefined;
+    const s = this.store.summary(step);
     const params: Record<string, ParamRecord> = {};
     for (const [name, p] of Object.entries(s.params))
       params[name] = { shape: [], value: p.values, grad: null, state: {}, update: [], norm: p.norm, gradNorm: p.gradNorm, updateNorm: p.updateNorm, thinned: true };
@@ -397,10 +342,9 @@ export class Runner {
     this.state = 'running';
     while (this.stepCount < until && !this.finished) {
       const t0 = Date.now();
-      const first = this.summaries.length;
+      const first = this.stepCount;
       while (this.stepCount < until && !this.finished && Date.now() - t0 < chunkMs) {
-        const r = this.step();
-        if (r && o.onRecord) o.onRecord(r);
+        if (this.advance() && o.onRecord) o.onRecord(this.store.record(this.stepCount)!);
       }
       o.onChunk?.(this.summaries.slice(first));
       if (o.signal?.aborted) {
@@ -421,8 +365,7 @@ export class Runner {
   /** Runs synchronously to the end (or `untilStep`): for the CLI and tests. */
   runSync(untilStep = this.totalSteps, onRecord?: (r: StepRecord) => void): void {
     while (this.stepCount < untilStep && !this.finished) {
-      const r = this.step();
-      if (r && onRecord) onRecord(r);
+      if (this.advance() && onRecord) onRecord(this.store.record(this.stepCount)!);
     }
     if (this.state === 'idle' && this.stepCount > 0) this.state = 'paused';
   }
@@ -468,8 +411,8 @@ export class Runner {
       fix: d.fix!.description,
       originalFinalLoss: finalLoss(orig, until),
       fixedFinalLoss: finalLoss(other, until),
-      losses: decimate(other.summaries.map((s) => [s.step, s.loss] as [number, number]), 1000),
-      finalParams: Object.fromEntries(Object.entries(other.summaries[Math.min(until, other.summaries.length) - 1]?.params ?? {}).map(([k, v]) => [k, v.values])),
+      losses: decimate(Array.from({ length: other.stepCount }, (_, i) => [i + 1, other.lossAt(i + 1)] as [number, number]), 1000),
+      finalParams: other.stepCount ? Object.fromEntries(Object.entries(other.store.summary(Math.min(until, other.stepCount)).params).map(([k, v]) => [k, v.values])) : {},
     };
     this.whatIfCache.set(key, res);
     return res;
@@ -511,11 +454,12 @@ export function sameTrace(a: OpRecord[], b: OpRecord[]): boolean {
 }
 
 /** The mean loss over the last epoch (or last 100 steps): a batch's loss alone is too noisy to compare. */
-export function finalLoss(r: Runner, untilStep = r.summaries.length): number {
-  const upto = r.summaries.slice(0, untilStep);
-  const n = Math.min(upto.length, Math.max(1, Math.min(r.stepsPerEpoch, 100)));
-  const tail = upto.slice(-n);
-  return tail.reduce((s, x) => s + x.loss, 0) / Math.max(1, tail.length);
+export function finalLoss(r: Runner, untilStep = r.stepCount): number {
+  const upto = Math.min(untilStep, r.stepCount);
+  const n = Math.min(upto, Math.max(1, Math.min(r.stepsPerEpoch, 100)));
+  let s = 0;
+  for (let k = upto - n + 1; k <= upto; k++) s += r.lossAt(k);
+  return s / Math.max(1, n);
 }
 
 /** Keeps at most `max` points, taking each bucket's first point (plus the last point). */

@@ -17,6 +17,8 @@ export interface RunnerLike {
   readonly stepsPerEpoch: number;
   readonly summaries: StepSummary[];
   step(): StepRecord | undefined;
+  /** One step without making its record object (the background loop reads summaries instead). */
+  advance(): boolean;
   pause(): void;
   /** Ends the run for good (until a reset); absent on older runners, where aborting the run does it. */
   stop?(): void;
@@ -217,7 +219,7 @@ export class RunnerSource implements RunSource {
     while (!ticket.halted && !this.disposed && r.stepCount < until && !this.runnerFinished()) {
       const t0 = performance.now();
       const first = r.summaries.length;
-      do r.step();
+      do r.advance();
       while (r.stepCount < until && !this.runnerFinished() && performance.now() - t0 < this.pacing.sliceMs);
       const steps = r.summaries.slice(first);
       if (steps.length) this.events.emit({ kind: 'steps', steps });

@@ -11,6 +11,9 @@ export abstract class Optimizer {
 
   abstract readonly type: string;
 
+  /** Every state key `update` may create, in the order it creates them (step records lay state out by it). */
+  abstract readonly stateKeys: readonly string[];
+
   /** One update of every parameter that has a gradient. */
   step(): void {
     for (const p of this.params) {

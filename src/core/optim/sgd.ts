@@ -19,6 +19,7 @@ export interface SgdOptions {
  */
 export class SGD extends Optimizer {
   readonly type = 'sgd';
+  readonly stateKeys = ['momentum_buffer'] as const;
   constructor(params: import('../tensor').Tensor[], o: SgdOptions) {
     const h = { lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weight_decay: o.weight_decay ?? 0, nesterov: o.nesterov ?? false };
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw new Error('Nesterov momentum requires a momentum and zero dampening');
