@@ -37,39 +37,50 @@ function addInto(acc: Tensor, g: Tensor): void {
   for (let i = 0; i < a.length; i++) a[i] = a[i] + b[i];
 }
 
+let pass = 0;
+const NO_PARENTS: Tensor[] = [];
+
 /** `loss.backward()`: seeds with ones (scalar losses only, like PyTorch without an explicit grad). */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) throw new Error('element 0 of tensors does not require grad and does not have a grad_fn');
   if (!seed && root.size !== 1) throw new Error(`grad can be implicitly created only for scalar outputs, got ${shapeStr(root.shape)}`);
+  // Visited marks and pending gradients live on the tensors (this runs every step; a Set and a Map cost more
+  // than the whole graph of a small model). Marking a tensor clears what an earlier, failed pass left on it.
+  const mark = ++pass;
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
   // Iterative post-order DFS: graphs are shallow here, but a long chain must not blow the stack.
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
+  root.visitMark = mark;
+  root.pendingGrad = null;
   while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [t, i] = top;
-    const parents = t.node?.parents ?? [];
+    const top = stack.length - 1;
+    const t = stack[top];
+    const parents = t.node ? t.node.parents : NO_PARENTS;
+    const i = next[top];
     if (i < parents.length) {
-      top[1]++;
+      next[top] = i + 1;
       const p = parents[i];
-      if (p.requiresGrad && !seen.has(p)) {
-        seen.add(p);
-        stack.push([p, 0]);
+      if (p.requiresGrad && p.visitMark !== mark) {
+        p.visitMark = mark;
+        p.pendingGrad = null;
+        stack.push(p);
+        next.push(0);
       }
     } else {
       stack.pop();
+      next.pop();
       order.push(t);
     }
   }
-  const grads = new Map<Tensor, Tensor>();
   const seedData = allocate(root.dtype, root.size);
   if (seed) seedData.set(seed.values());
   else seedData[0] = 1;
-  grads.set(root, new Tensor(seedData, root.shape));
+  root.pendingGrad = new Tensor(seedData, root.shape);
   for (let k = order.length - 1; k >= 0; k--) {
     const t = order[k];
-    const g = grads.get(t);
+    const g = t.pendingGrad;
+    t.pendingGrad = null;
     if (!g) continue;
     if (!t.node) {
       // A leaf: accumulate into .grad (PyTorch keeps accumulating until zero_grad).
@@ -79,16 +90,17 @@ export function backward(root: Tensor, seed?: Tensor): void {
       continue;
     }
     const pg = t.node.backward(g);
-    t.node.parents.forEach((p, i) => {
+    const parents = t.node.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i];
       const gi = pg[i];
-      if (!gi || !p.requiresGrad) return;
-      const prev = grads.get(p);
+      if (!gi || !p.requiresGrad) continue;
+      const prev = p.pendingGrad;
       if (prev) {
         const sum = new Tensor(prev.values().slice(), prev.shape);
         addInto(sum, gi);
-        grads.set(p, sum);
-      } else grads.set(p, gi);
-    });
-    grads.delete(t);
+        p.pendingGrad = sum;
+      } else p.pendingGrad = gi;
+    }
   }
 }

@@ -15,15 +15,17 @@ export type PointwiseLoss = 'mse' | 'l1' | 'huber' | 'smooth_l1';
 
 const OP_NAME: Record<PointwiseLoss, string> = { mse: 'mse_loss', l1: 'l1_loss', huber: 'huber_loss', smooth_l1: 'smooth_l1_loss' };
 
-function recordLoss(op: string, input: Tensor, target: Tensor, elements: Shape, output: Shape, args: Record<string, string | number>): void {
+const LOSS_INPUT_NAMES = ['input', 'target'];
+
+function recordLoss(op: string, input: Tensor, target: Tensor, elements: Shape, output: readonly number[], args: Record<string, string | number>): void {
   if (!tracer.active) return;
   tracer.record({
     op,
     label: 'loss',
     loss: true,
-    inputs: [input.shape.slice(), target.shape.slice()],
-    inputNames: ['input', 'target'],
-    output: output.slice(),
+    inputs: [input.shape, target.shape],
+    inputNames: LOSS_INPUT_NAMES,
+    output,
     broadcast: broadcastInfo([input.shape, target.shape], elements),
     args,
   });
@@ -52,8 +54,7 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
   const ob = target.offset;
   const E = reduction === 'none' ? allocate(dtype, n) : null;
   let s = 0;
-  const pair = kind === 'mse' && !E ? outerPair(shape, input, target) : undefined;
-  const fast = pair && gridAxes(pair) ? pair : undefined;
+  const fast = kind === 'mse' && !E ? outerGrid(shape, input, target) : undefined;
   const IA = fast ? EMPTY : storageIndex(shape, input);
   const IB = fast ? EMPTY : storageIndex(shape, target);
   if (fast) s = mseGridSum(A, B, fast);
@@ -87,22 +88,20 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     const g0 = G ? 0 : g.values()[0];
     const scale = reduction === 'mean' ? r(1 / n) : 1;
     // ∂L/∂input summed back over the dims input was expanded along (negated for target).
-    const useGrid = fast && !G;
-    const KA = useGrid ? EMPTY : gradIndex(shape, input.shape);
-    const KB = useGrid ? EMPTY : gradIndex(shape, target.shape);
-    const IA2 = useGrid || !fast ? IA : storageIndex(shape, input);
-    const IB2 = useGrid || !fast ? IB : storageIndex(shape, target);
-    if (useGrid) {
+    // (`fast` implies a reduced loss, so a scalar g.)
+    if (fast) {
       // Each grid gradient entry is one closed-form value: write it straight into the operand's dtype.
       const ga = input.requiresGrad ? allocate(dtype, input.size) : null;
       const gb = target.requiresGrad ? allocate(dtype, target.size) : null;
       mseGridGrad(A, B, fast, reduction === 'mean' ? 1 / n : 1, g0, ga, gb);
       return [ga && new Tensor(ga, input.shape), gb && new Tensor(gb, target.shape)];
     }
-    const gi = input.requiresGrad ? new Float64Array(input.size) : null;
-    const gt = target.requiresGrad ? new Float64Array(target.size) : null;
+    const KA = gradIndex(shape, input.shape);
+    const KB = gradIndex(shape, target.shape);
+    const gi = input.requiresGrad ? allocate('float64', input.size) : null;
+    const gt = target.requiresGrad ? allocate('float64', target.size) : null;
     for (let k = 0; k < n; k++) {
-      const d = r(A[oa + IA2[k]] - B[ob + IB2[k]]);
+      const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
       let de: number;
       switch (kind) {
         case 'mse':
@@ -121,7 +120,7 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
       if (gi) gi[KA[k]] += v;
       if (gt) gt[KB[k]] -= v;
     }
-    const toT = (acc: Float64Array | null, like: Tensor): Tensor | null => {
+    const toT = (acc: Storage | null, like: Tensor): Tensor | null => {
       if (!acc) return null;
       const d = allocate(dtype, acc.length);
       d.set(acc);
@@ -132,39 +131,53 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
 }
 
 /**
- * The common loss broadcasts, `[N,1]` vs `[N]` (→ [N,N]) and `[N]` vs `[N]`, as two loops over plain strides:
- * element (i, j) reads a[ao + i·as0 + j·as1] and b[bo + i·bs0 + j·bs1], and input grads go to row-major index
- * i·gs0 + j·gs1 of the input's own shape. Undefined for anything that is not a 1-D or 2-D broadcast.
+ * A true outer grid: a 2-D broadcast in which a varies along one dim only and b along the other (`[N,1]` vs
+ * `[N]` → `[N,N]`). Each operand is read as n elements from offset o at stride s, and its gradient goes to
+ * stride g of its own contiguous shape.
  */
-interface OuterPair {
-  n0: number;
-  n1: number;
+interface Grid {
+  an: number;
   ao: number;
-  as0: number;
-  as1: number;
+  as: number;
+  ag: number;
+  bn: number;
   bo: number;
-  bs0: number;
-  bs1: number;
-  gs0: number;
-  gs1: number;
-  /** Row-major strides of b's own shape, as read over the pair. */
-  hs0: number;
-  hs1: number;
+  bs: number;
+  bg: number;
 }
 
-function outerPair(shape: readonly number[], a: Tensor, b: Tensor): OuterPair | undefined {
-  if (shape.length > 2 || a.rank > 2 || b.rank > 2) return undefined;
-  const s2 = shape.length === 2 ? shape : [1, shape[0] ?? 1];
-  const strides = (t: Tensor, st: readonly number[], sh: readonly number[]): [number, number] => {
-    const lead = 2 - sh.length;
-    const get = (d: number): number => (d < lead || sh[d - lead] === 1 ? 0 : st[d - lead]);
-    return [get(0), get(1)];
+/** Stride of `sh`/`st` (rank ≤ 2, right-aligned) along broadcast dim d ∈ {0, 1}; 0 where it is expanded. */
+function stride2(sh: readonly number[], st: readonly number[], d: number): number {
+  const k = d - (2 - sh.length);
+  return k < 0 || sh[k] === 1 ? 0 : st[k];
+}
+
+/** The same for a contiguous tensor of shape `sh`: the layout its gradient is written in. */
+function ownStride2(sh: readonly number[], d: number): number {
+  const k = d - (2 - sh.length);
+  return k < 0 || sh[k] === 1 ? 0 : k === sh.length - 1 ? 1 : sh[sh.length - 1];
+}
+
+function outerGrid(shape: readonly number[], a: Tensor, b: Tensor): Grid | undefined {
+  if (shape.length !== 2 || a.rank > 2 || b.rank > 2 || shape[0] < 2 || shape[1] < 2) return undefined;
+  const as0 = stride2(a.shape, a.strides, 0);
+  const as1 = stride2(a.shape, a.strides, 1);
+  const bs0 = stride2(b.shape, b.strides, 0);
+  const bs1 = stride2(b.shape, b.strides, 1);
+  // a along dim 0 and b along dim 1, or the other way round.
+  const da = as1 === 0 && bs0 === 0 ? 0 : as0 === 0 && bs1 === 0 ? 1 : -1;
+  if (da < 0) return undefined;
+  const db = 1 - da;
+  return {
+    an: shape[da],
+    ao: a.offset,
+    as: da === 0 ? as0 : as1,
+    ag: ownStride2(a.shape, da),
+    bn: shape[db],
+    bo: b.offset,
+    bs: db === 0 ? bs0 : bs1,
+    bg: ownStride2(b.shape, db),
   };
-  const [as0, as1] = strides(a, a.strides, a.shape);
-  const [bs0, bs1] = strides(b, b.strides, b.shape);
-  const [gs0, gs1] = strides(a, contiguousStrides(a.shape), a.shape);
-  const [hs0, hs1] = strides(b, contiguousStrides(b.shape), b.shape);
-  return { n0: s2[0], n1: s2[1], ao: a.offset, as0, as1, bo: b.offset, bs0, bs1, gs0, gs1, hs0, hs1 };
 }
 
 /**
@@ -176,51 +189,41 @@ function outerPair(shape: readonly number[], a: Tensor, b: Tensor): OuterPair | 
  * it by its rounding (≈1e-7 relative, inside the golden tolerance). Every other layout is summed element by
  * element with float32 rounding of every difference and square.
  */
-function mseGridSum(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair): number {
-  const { a, b } = gridAxes(p)!;
+function mseGridSum(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid): number {
   let bm = 0;
-  for (let j = 0; j < b.n; j++) bm += B[b.o + j * b.s];
-  bm /= b.n;
+  for (let j = 0; j < p.bn; j++) bm += B[p.bo + j * p.bs];
+  bm /= p.bn;
   let sa = 0;
-  for (let i = 0; i < a.n; i++) sa += (A[a.o + i * a.s] - bm) ** 2;
+  for (let i = 0; i < p.an; i++) {
+    const d = A[p.ao + i * p.as] - bm;
+    sa += d * d;
+  }
   let sb = 0;
-  for (let j = 0; j < b.n; j++) sb += (B[b.o + j * b.s] - bm) ** 2;
-  return b.n * sa + a.n * sb;
-}
-
-/** The two axes of an outer grid: a along one dim (n, offset, stride), b along the other; else undefined. */
-interface Axis {
-  n: number;
-  o: number;
-  s: number;
-}
-
-function gridAxes(p: OuterPair): { a: Axis; b: Axis; aGrad: number; bGrad: number } | undefined {
-  if (p.n0 < 2 || p.n1 < 2) return undefined;
-  if (p.as1 === 0 && p.bs0 === 0) return { a: { n: p.n0, o: p.ao, s: p.as0 }, b: { n: p.n1, o: p.bo, s: p.bs1 }, aGrad: p.gs0, bGrad: p.hs1 };
-  if (p.as0 === 0 && p.bs1 === 0) return { a: { n: p.n1, o: p.ao, s: p.as1 }, b: { n: p.n0, o: p.bo, s: p.bs0 }, aGrad: p.gs1, bGrad: p.hs0 };
-  return undefined;
+  for (let j = 0; j < p.bn; j++) {
+    const d = B[p.bo + j * p.bs] - bm;
+    sb += d * d;
+  }
+  return p.bn * sa + p.an * sb;
 }
 
 /**
  * Gradients of `scale · Σ_grid (a − b)²` times g, each into its operand's own shape:
  *   ∂/∂a_i = scale · 2 · n_b · (a_i − b̄) · g        ∂/∂b_j = −scale · 2 · n_a · (ā − b_j) · g
  */
-function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: OuterPair, scale: number, g: number, ga: Storage | null, gb: Storage | null): void {
-  const { a, b, aGrad, bGrad } = gridAxes(p)!;
+function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid, scale: number, g: number, ga: Storage | null, gb: Storage | null): void {
   let am = 0;
-  for (let i = 0; i < a.n; i++) am += A[a.o + i * a.s];
-  am /= a.n;
+  for (let i = 0; i < p.an; i++) am += A[p.ao + i * p.as];
+  am /= p.an;
   let bm = 0;
-  for (let j = 0; j < b.n; j++) bm += B[b.o + j * b.s];
-  bm /= b.n;
+  for (let j = 0; j < p.bn; j++) bm += B[p.bo + j * p.bs];
+  bm /= p.bn;
   if (ga) {
-    const c = 2 * b.n * scale * g;
-    for (let i = 0; i < a.n; i++) ga[i * aGrad] += c * (A[a.o + i * a.s] - bm);
+    const c = 2 * p.bn * scale * g;
+    for (let i = 0; i < p.an; i++) ga[i * p.ag] += c * (A[p.ao + i * p.as] - bm);
   }
   if (gb) {
-    const c = 2 * a.n * scale * g;
-    for (let j = 0; j < b.n; j++) gb[j * bGrad] -= c * (am - B[b.o + j * b.s]);
+    const c = 2 * p.an * scale * g;
+    for (let j = 0; j < p.bn; j++) gb[j * p.bg] -= c * (am - B[p.bo + j * p.bs]);
   }
 }
 

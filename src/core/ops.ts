@@ -49,7 +49,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   const outStrides = contiguousStrides(shape);
   const st = new Array<number>(rank).fill(0);
   for (let d = 0; d < shape.length; d++) st[lead + d] = shape[d] === 1 ? 0 : outStrides[d];
-  const acc = new Float64Array(numel(shape));
+  const acc = allocate('float64', numel(shape));
   const src = g.values();
   const idx = new Array<number>(rank).fill(0);
   let off = 0;
@@ -85,8 +85,10 @@ function binaryForward(op: string, a: Tensor, b: Tensor, f: (x: number, y: numbe
   const B = expandValues(b, shape);
   const out = allocate(resultDType(a, b), A.length);
   for (let i = 0; i < out.length; i++) out[i] = f(A[i], B[i]);
-  trace({ op, inputs: [a.shape.slice(), b.shape.slice()], output: shape.slice(), broadcast: broadcastInfo([a.shape, b.shape], shape) });
-  return new Tensor(out, shape);
+  const t = new Tensor(out, shape);
+  // Records share the tensors' shape arrays: shapes are immutable once a tensor holds them.
+  trace({ op, inputs: [a.shape, b.shape], output: t.shape, broadcast: broadcastInfo([a.shape, b.shape], shape) });
+  return t;
 }
 
 function unaryMap(t: Tensor, f: (x: number) => number): Tensor {
@@ -144,7 +146,7 @@ export function div(x: Tensor | number, y: Tensor | number): Tensor {
 /** `a ** p` for a scalar exponent (the common case: squaring a residual). */
 export function pow(a: Tensor, p: number): Tensor {
   const out = unaryMap(a, (v) => Math.pow(v, p));
-  trace({ op: 'pow', inputs: [a.shape.slice()], output: a.shape.slice(), args: { exponent: p } });
+  trace({ op: 'pow', inputs: [a.shape], output: out.shape, args: { exponent: p } });
   const r = roundFn(a.dtype);
   // PyTorch: grad · (p · a^(p−1))
   return attach(out, 'pow', [a], (g) => [zip(g, unaryMap(a, (v) => p * r(Math.pow(v, p - 1))), (gi, t) => gi * t)]);
@@ -161,7 +163,7 @@ function operands(x: Tensor | number, y: Tensor | number): [Tensor, Tensor] {
 
 function unary(op: string, a: Tensor, f: (x: number) => number, back: (g: number, x: number, y: number) => number): Tensor {
   const out = unaryMap(a, f);
-  trace({ op, inputs: [a.shape.slice()], output: a.shape.slice() });
+  trace({ op, inputs: [a.shape], output: out.shape });
   return attach(out, op, [a], (g) => {
     const G = g.values();
     const X = a.values();
@@ -215,7 +217,7 @@ function reduce(op: 'sum' | 'mean', a: Tensor, dim: number | undefined, keepdim:
     const outer = numel(a.shape.slice(0, d));
     const size = a.shape[d];
     const inner = numel(a.shape.slice(d + 1));
-    const acc = new Float64Array(outer * inner);
+    const acc = allocate('float64', outer * inner);
     for (let o = 0; o < outer; o++)
       for (let k = 0; k < size; k++) {
         const base = (o * size + k) * inner;
@@ -227,7 +229,7 @@ function reduce(op: 'sum' | 'mean', a: Tensor, dim: number | undefined, keepdim:
     kept[d] = 1;
     out = new Tensor(res, keepdim ? kept : a.shape.filter((_, i) => i !== d));
   }
-  trace({ op, inputs: [a.shape.slice()], output: out.shape.slice(), args: dim === undefined ? undefined : { dim } });
+  trace({ op, inputs: [a.shape], output: out.shape, args: dim === undefined ? undefined : { dim } });
   const r = roundFn(a.dtype);
   return attach(out, op, [a], (g) => {
     const gk = new Tensor(g.values(), kept);
@@ -256,7 +258,7 @@ function gemm(A: Storage, B: Storage, m: number, k: number, n: number, dtype: DT
 }
 
 function transpose2(v: Storage, rows: number, cols: number): Storage {
-  const out = v instanceof Float32Array ? new Float32Array(v.length) : new Float64Array(v.length);
+  const out = allocate(v instanceof Float32Array ? 'float32' : 'float64', v.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = v[i * cols + j];
   return out;
 }
@@ -275,7 +277,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (b.rank === 2) shape.push(n);
   const dtype = resultDType(a, b);
   const out = new Tensor(gemm(a.values(), b.values(), m, k, n, dtype), shape);
-  trace({ op: 'matmul', inputs: [a.shape.slice(), b.shape.slice()], output: shape.slice() });
+  trace({ op: 'matmul', inputs: [a.shape, b.shape], output: out.shape });
   return attach(out, 'matmul', [a, b], (g) => {
     const G = g.values(); // [m,n] in effect
     const ga = a.requiresGrad ? new Tensor(gemm(G, transpose2(b.values(), k, n), m, n, k, dtype), a.shape) : null;
@@ -283,6 +285,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return [ga, gb];
   });
 }
+
+const LINEAR_NAMES = ['input', 'weight'];
+const LINEAR_BIAS_NAMES = ['input', 'weight', 'bias'];
 
 /**
  * `F.linear(x, w, b)` = x @ wᵀ + b. A 2-D weight `[out,in]` gives `[N,out]`; a 1-D weight `[in]` gives `[N]`
@@ -322,9 +327,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, label?: st
       out[i * outF + o] = B ? r(s) + B[B.length === 1 ? 0 : o] : s;
     }
   const res = new Tensor(out, shape);
-  const inputs = [x.shape.slice(), w.shape.slice()];
-  if (b) inputs.push(b.shape.slice());
-  trace({ op: 'linear', label, inputs, inputNames: b ? ['input', 'weight', 'bias'] : ['input', 'weight'], output: shape.slice() });
+  if (tracer.active) trace({ op: 'linear', label, inputs: b ? [x.shape, w.shape, b.shape] : [x.shape, w.shape], inputNames: b ? LINEAR_BIAS_NAMES : LINEAR_NAMES, output: res.shape });
   const parents = b ? [x, w, b] : [x, w];
   return attach(res, 'linear', parents, (g) => {
     const G = g.values(); // rows × outF
@@ -370,7 +373,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, label?: st
 
 function view(op: string, a: Tensor, shape: number[], strides: number[], offset: number, args?: OpRecord['args']): Tensor {
   const out = new Tensor(a.data, shape, strides, offset);
-  trace({ op, inputs: [a.shape.slice()], output: shape.slice(), args });
+  trace({ op, inputs: [a.shape], output: out.shape, args });
   return out;
 }
 
@@ -413,7 +416,7 @@ export function reshape(a: Tensor, shape: number[], op: 'reshape' | 'view' = 're
     ? view(op, a, resolved, contiguousStrides(resolved), a.offset, { shape })
     : (() => {
         const t = new Tensor(a.values().slice(), resolved);
-        trace({ op, inputs: [a.shape.slice()], output: resolved.slice(), args: { shape } });
+        trace({ op, inputs: [a.shape], output: t.shape, args: { shape } });
         return t;
       })();
   return attach(out, op, [a], backReshape(a));

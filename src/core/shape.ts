@@ -41,6 +41,10 @@ export class ShapeError extends Error {
  * The error names both shapes and the dim, like PyTorch's "The size of tensor a (3) must match ...".
  */
 export function broadcastShapes(...shapes: Shape[]): number[] {
+  if (shapes.length === 2) {
+    const two = broadcastTwo(shapes[0], shapes[1]);
+    if (two) return two;
+  }
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (const s of shapes)
@@ -60,6 +64,26 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
         `shapes ${shapes.map(shapeStr).join(' and ')} cannot be broadcast: at dim ${lead + d} sizes ${o} and ${size} differ and neither is 1`,
       );
     }
+  }
+  return out;
+}
+
+/**
+ * The common case of two valid shapes that broadcast, without the closures and spreads of the general path
+ * (every loss and binary op calls this); undefined sends anything unusual, errors included, to the general path.
+ */
+function broadcastTwo(a: Shape, b: Shape): number[] | undefined {
+  const rank = a.length > b.length ? a.length : b.length;
+  const out = new Array<number>(rank);
+  const la = rank - a.length;
+  const lb = rank - b.length;
+  for (let d = 0; d < rank; d++) {
+    const x = d < la ? 1 : a[d - la];
+    const y = d < lb ? 1 : b[d - lb];
+    if (!(x >= 0 && y >= 0 && Number.isInteger(x) && Number.isInteger(y))) return undefined;
+    if (x === y || y === 1) out[d] = x;
+    else if (x === 1) out[d] = y;
+    else return undefined;
   }
   return out;
 }

@@ -27,11 +27,11 @@ export interface OpRecord {
   /** What the op belongs to, e.g. the layer name `layer1`, or `loss`. */
   label?: string;
   /** Shapes of the tensor inputs, in argument order. */
-  inputs: number[][];
+  inputs: (readonly number[])[];
   /** Names of the inputs (`input`, `target`, `weight`, ...), same order as `inputs`. */
-  inputNames?: string[];
+  inputNames?: readonly string[];
   /** Shape of the result. */
-  output: number[];
+  output: readonly number[];
   dtype?: string;
   /** Present when the op broadcast its inputs (some input dim expanded). */
   broadcast?: BroadcastInfo;

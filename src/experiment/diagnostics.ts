@@ -45,7 +45,7 @@ export function lossBroadcastDiagnosis(r: OpRecord, step: number, opIndex: numbe
       step,
       opIndex,
       message: `${name} compared a ${shapeStr(inp)} prediction with a ${shapeStr(tgt)} target; they broadcast to ${el}, so every prediction is compared with every target. Fix: ${fixText}.`,
-      evidence: { loss: r.op, input: inp, target: tgt, elements: r.broadcast.shape },
+      evidence: { loss: r.op, input: inp.slice(), target: tgt.slice(), elements: r.broadcast.shape },
       fix: { description: fixText, specFix: squeezeFix ? 'squeeze-prediction' : undefined },
       location: r.source,
     };
@@ -58,7 +58,7 @@ export function lossBroadcastDiagnosis(r: OpRecord, step: number, opIndex: numbe
       step,
       opIndex,
       message: `The hand-written loss subtracts a ${shapeStr(tgt)} target from a ${shapeStr(inp)} prediction; both are expanded to ${el}, so every prediction is compared with every target (PyTorch gives no warning here). Fix: ${fixText}.`,
-      evidence: { loss: 'sub', input: inp, target: tgt, elements: r.broadcast.shape },
+      evidence: { loss: 'sub', input: inp.slice(), target: tgt.slice(), elements: r.broadcast.shape },
       fix: { description: fixText, specFix: squeezeFix ? 'squeeze-prediction' : undefined },
       location: r.source,
     };
@@ -74,7 +74,7 @@ export function discardedDiagnosis(r: OpRecord, step: number, opIndex: number): 
     step,
     opIndex,
     message: `\`x.${call}\` ran on a ${shapeStr(r.inputs[0])} tensor but its ${shapeStr(r.output)} result was thrown away (the op does not change x in place), so x is still ${shapeStr(r.inputs[0])}. Fix: assign it: \`x = x.${call}\`.`,
-    evidence: { op: r.op, input: r.inputs[0], output: r.output },
+    evidence: { op: r.op, input: r.inputs[0].slice(), output: r.output.slice() },
     fix: { description: `assign the result: \`x = x.${call}\``, specFix: 'assign-discarded' },
     location: r.source,
   };

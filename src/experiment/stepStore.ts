@@ -343,7 +343,7 @@ export class StepStore {
         else if (kind === 2) state[key] = arr(at + 1, l.s);
       }
       params[l.name] = {
-        shape: l.tensor.shape,
+        shape: l.tensor.shape.slice(),
         value: arr(l.value, l.s),
         grad: D[o + l.hasGrad] ? arr(l.grad, l.s) : null,
         state,

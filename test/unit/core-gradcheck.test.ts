@@ -55,7 +55,7 @@ function gradcheck(f: (xs: Tensor[]) => Tensor, xs: Tensor[], wrt: boolean[] = x
     x.grad = null;
   });
   const out = f(xs);
-  const R = rand(out.shape);
+  const R = rand(out.shape.slice());
   backward(out, R);
   let worst = 0;
   xs.forEach((x, k) => {

@@ -197,7 +197,7 @@ test('the last partial batch is kept: 250 samples in batches of 100 are 3 steps 
   });
   assert.equal(r.stepsPerEpoch, 3);
   assert.equal(r.totalSteps, 6);
-  const seen: [number, number, number[], number[]][] = [];
+  const seen: [number, number, readonly number[], readonly number[]][] = [];
   r.runSync(undefined, (rec) => {
     const lin = rec.ops.find((o) => o.op === 'linear')!;
     const loss = rec.ops.find((o) => o.loss)!;
