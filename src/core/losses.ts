@@ -58,13 +58,18 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
   const IA = fast ? EMPTY : storageIndex(shape, input);
   const IB = fast ? EMPTY : storageIndex(shape, target);
   if (fast) s = mseGridSum(A, B, fast);
+  else if (kind === 'mse')
+    // MSE, by far the most used loss, gets its own loop: the switch below costs as much as the arithmetic.
+    for (let k = 0; k < n; k++) {
+      const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
+      const e = r(d * d);
+      if (E) E[k] = e;
+      else s += e;
+    }
   else for (let k = 0; k < n; k++) {
     const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
     let e: number;
     switch (kind) {
-      case 'mse':
-        e = r(d * d);
-        break;
       case 'l1':
         e = Math.abs(d);
         break;
@@ -98,15 +103,20 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     }
     const KA = gradIndex(shape, input.shape);
     const KB = gradIndex(shape, target.shape);
-    const gi = input.requiresGrad ? allocate('float64', input.size) : null;
-    const gt = target.requiresGrad ? allocate('float64', target.size) : null;
-    for (let k = 0; k < n; k++) {
+    // An operand that was not broadcast gets each gradient entry once: write it in its dtype. One that was sums
+    // many entries: in float64, rounded once at the end.
+    const gi = input.requiresGrad ? allocate(KA === identity ? dtype : 'float64', input.size) : null;
+    const gt = target.requiresGrad ? allocate(KB === identity ? dtype : 'float64', target.size) : null;
+    if (kind === 'mse')
+      for (let k = 0; k < n; k++) {
+        const v = r(r(r(2 * r(A[oa + IA[k]] - B[ob + IB[k]])) * scale) * (G ? G[k] : g0));
+        if (gi) gi[KA[k]] += v;
+        if (gt) gt[KB[k]] -= v;
+      }
+    else for (let k = 0; k < n; k++) {
       const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
       let de: number;
       switch (kind) {
-        case 'mse':
-          de = r(2 * d);
-          break;
         case 'l1':
           de = Math.sign(d);
           break;
@@ -122,6 +132,7 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     }
     const toT = (acc: Storage | null, like: Tensor): Tensor | null => {
       if (!acc) return null;
+      if (acc.BYTES_PER_ELEMENT === (dtype === 'float32' ? 4 : 8)) return new Tensor(acc, like.shape);
       const d = allocate(dtype, acc.length);
       d.set(acc);
       return new Tensor(d, like.shape);
@@ -228,6 +239,19 @@ function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid, scale:
 }
 
 const EMPTY = new Int32Array(0);
+let identity = new Int32Array(0);
+
+/**
+ * 0, 1, …, n−1 (or longer): the index map of an operand that is read as it lies, the common matched loss.
+ * One shared array, so a step neither builds a cache key nor walks a shape for it.
+ */
+function identityIndex(n: number): Int32Array {
+  if (identity.length < n) {
+    identity = new Int32Array(Math.max(n, 2 * identity.length));
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
+  }
+  return identity;
+}
 const indexCache = new Map<string, Int32Array>();
 
 function cached(key: string, make: () => Int32Array): Int32Array {
@@ -242,11 +266,13 @@ function cached(key: string, make: () => Int32Array): Int32Array {
 
 /** For each element of the broadcast `shape`, the offset in `t`'s storage it reads, relative to `t.offset`. */
 function storageIndex(shape: readonly number[], t: Tensor): Int32Array {
+  if (t.isContiguous && sameShape(t.shape, shape)) return identityIndex(numel(shape));
   return cached(`s${shape}|${t.shape}|${t.strides}`, () => walk(shape, t.shape, t.strides, 0));
 }
 
 /** For each element of the broadcast `shape`, the row-major index in a contiguous tensor of `own` shape. */
 function gradIndex(shape: readonly number[], own: readonly number[]): Int32Array {
+  if (sameShape(own, shape)) return identityIndex(numel(shape));
   return cached(`g${shape}|${own}`, () => walk(shape, own, contiguousStrides(own), 0));
 }
 
