@@ -13,8 +13,15 @@ const preset = process.argv[2] ?? 'seed-broadcast';
 const repeats = Number(process.argv[3] ?? 5);
 const l = loadPreset(preset);
 if (!l.ok) throw new Error(JSON.stringify(l.errors));
-// Warm-up run (JIT), then the best of `repeats` timed runs.
-new Runner(l.spec, { data: l.data }).runSync();
+// Warm-up runs until V8 has optimised the hot code (its steady state arrives within ~4 runs of 3000 steps, see
+// coldMs for the first one), then the best of `repeats` timed runs. PyTorch's side warms up with one run.
+const warmups = Number(process.argv[4] ?? 4);
+let coldMs = 0;
+for (let i = 0; i < warmups; i++) {
+  const t0 = process.hrtime.bigint();
+  new Runner(l.spec, { data: l.data }).runSync();
+  if (i === 0) coldMs = Number(process.hrtime.bigint() - t0) / 1e6;
+}
 const times = [];
 let r;
 for (let i = 0; i < repeats; i++) {
@@ -25,4 +32,4 @@ for (let i = 0; i < repeats; i++) {
 }
 times.sort((a, b) => a - b);
 const ms = times[0];
-console.log(JSON.stringify({ workload: preset, engine: 'core', steps: r.stepCount, totalMs: ms, msPerStep: ms / r.stepCount, medianMs: times[Math.floor(times.length / 2)], finalLoss: r.summaries.at(-1).loss, records: 'on', trace: 'on' }));
+console.log(JSON.stringify({ workload: preset, engine: 'core', steps: r.stepCount, totalMs: ms, msPerStep: ms / r.stepCount, medianMs: times[Math.floor(times.length / 2)], coldMs, warmups, finalLoss: r.summaries.at(-1).loss, records: 'on', trace: 'on' }));

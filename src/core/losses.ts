@@ -155,6 +155,9 @@ interface Grid {
   bo: number;
   bs: number;
   bg: number;
+  /** The means ā and b̄, set by mseGridSum for the backward. */
+  am: number;
+  bm: number;
 }
 
 /** Stride of `sh`/`st` (rank ≤ 2, right-aligned) along broadcast dim d ∈ {0, 1}; 0 where it is expanded. */
@@ -188,6 +191,8 @@ function outerGrid(shape: readonly number[], a: Tensor, b: Tensor): Grid | undef
     bo: b.offset,
     bs: db === 0 ? bs0 : bs1,
     bg: ownStride2(b.shape, db),
+    am: NaN,
+    bm: NaN,
   };
 }
 
@@ -205,10 +210,15 @@ function mseGridSum(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid): number
   for (let j = 0; j < p.bn; j++) bm += B[p.bo + j * p.bs];
   bm /= p.bn;
   let sa = 0;
+  let am = 0;
   for (let i = 0; i < p.an; i++) {
-    const d = A[p.ao + i * p.as] - bm;
+    const x = A[p.ao + i * p.as];
+    am += x;
+    const d = x - bm;
     sa += d * d;
   }
+  p.am = am / p.an;
+  p.bm = bm;
   let sb = 0;
   for (let j = 0; j < p.bn; j++) {
     const d = B[p.bo + j * p.bs] - bm;
@@ -222,12 +232,7 @@ function mseGridSum(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid): number
  *   ∂/∂a_i = scale · 2 · n_b · (a_i − b̄) · g        ∂/∂b_j = −scale · 2 · n_a · (ā − b_j) · g
  */
 function mseGridGrad(A: ArrayLike<number>, B: ArrayLike<number>, p: Grid, scale: number, g: number, ga: Storage | null, gb: Storage | null): void {
-  let am = 0;
-  for (let i = 0; i < p.an; i++) am += A[p.ao + i * p.as];
-  am /= p.an;
-  let bm = 0;
-  for (let j = 0; j < p.bn; j++) bm += B[p.bo + j * p.bs];
-  bm /= p.bn;
+  const { am, bm } = p;
   if (ga) {
     const c = 2 * p.bn * scale * g;
     for (let i = 0; i < p.an; i++) ga[i * p.ag] += c * (A[p.ao + i * p.as] - bm);

@@ -318,7 +318,14 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, label?: st
   const dtype = resultDType(x, w);
   const r = roundFn(dtype);
   const out = allocate(dtype, rows * outF);
-  for (let i = 0; i < rows; i++)
+  // One output per row without a bias (the seed's Linear(2,1,bias=False)) is a plain dot product per row.
+  if (outF === 1 && !B)
+    for (let i = 0, xo = 0; i < rows; i++, xo += inF) {
+      let s = 0;
+      for (let p = 0; p < inF; p++) s += X[xo + p] * W[p];
+      out[i] = s;
+    }
+  else for (let i = 0; i < rows; i++)
     for (let o = 0; o < outF; o++) {
       let s = 0;
       const xo = i * inF;

@@ -87,6 +87,7 @@ export class DiagnosticsEngine {
   private firstGradNorm = new Map<string, number>();
   private smallGradRun = new Map<string, number>();
   private predRatio: number[] = [];
+  private checkedOps?: ObservedStep['ops'];
 
   constructor(
     private readonly spec: ExperimentSpec,
@@ -106,7 +107,11 @@ export class DiagnosticsEngine {
   observe(r: ObservedStep): boolean {
     this.losses.push(r.loss);
     if (r.loss < this.minLoss) this.minLoss = r.loss;
-    if (r.step === 1 || !this.found.has('loss-broadcast') || !this.found.has('discarded-result')) this.checkOps(r);
+    // The runner hands over the very same trace array while the ops and shapes repeat: look at each trace once.
+    if (r.ops !== this.checkedOps && (r.step === 1 || !this.found.has('loss-broadcast') || !this.found.has('discarded-result'))) {
+      this.checkedOps = r.ops;
+      this.checkOps(r);
+    }
     if (r.step === 1) this.checkFeatures();
     if (r.step === 2 && this.spec.training.zeroGrad === false) this.checkAccumulation(r);
     this.checkGradients(r);
