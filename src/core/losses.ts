@@ -60,12 +60,18 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
   if (fast) s = mseGridSum(A, B, fast);
   else if (kind === 'mse')
     // MSE, by far the most used loss, gets its own loop: the switch below costs as much as the arithmetic.
-    for (let k = 0; k < n; k++) {
-      const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
-      const e = r(d * d);
-      if (E) E[k] = e;
-      else s += e;
-    }
+    if (IA === identity && IB === identity && !E)
+      for (let k = 0; k < n; k++) {
+        const d = r(A[oa + k] - B[ob + k]);
+        s += r(d * d);
+      }
+    else
+      for (let k = 0; k < n; k++) {
+        const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
+        const e = r(d * d);
+        if (E) E[k] = e;
+        else s += e;
+      }
   else for (let k = 0; k < n; k++) {
     const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
     let e: number;
@@ -107,12 +113,7 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     // many entries: in float64, rounded once at the end.
     const gi = input.requiresGrad ? allocate(KA === identity ? dtype : 'float64', input.size) : null;
     const gt = target.requiresGrad ? allocate(KB === identity ? dtype : 'float64', target.size) : null;
-    if (kind === 'mse')
-      for (let k = 0; k < n; k++) {
-        const v = r(r(r(2 * r(A[oa + IA[k]] - B[ob + IB[k]])) * scale) * (G ? G[k] : g0));
-        if (gi) gi[KA[k]] += v;
-        if (gt) gt[KB[k]] -= v;
-      }
+    if (kind === 'mse') mseGrad(input, IA, target, IB, n, r, scale, G, g0, gi, KA, gt, KB);
     else for (let k = 0; k < n; k++) {
       const d = r(A[oa + IA[k]] - B[ob + IB[k]]);
       let de: number;
@@ -139,6 +140,46 @@ export function pointwiseLoss(kind: PointwiseLoss, input: Tensor, target: Tensor
     };
     return [toT(gi, input), toT(gt, target)];
   });
+}
+
+/**
+ * ∂(mse)/∂input and ∂/∂target element by element: v_k = r(r(r(2·d_k)·scale)·g_k) with d_k = r(a_k − b_k), added
+ * into gi at KA[k] and subtracted from gt at KB[k]. A function of its own, with everything in arguments: inside
+ * the backward closure V8 re-read each captured variable on every iteration, three times slower.
+ */
+function mseGrad(
+  a: Tensor,
+  IA: Int32Array,
+  b: Tensor,
+  IB: Int32Array,
+  n: number,
+  r: (x: number) => number,
+  scale: number,
+  G: Storage | null,
+  g0: number,
+  gi: Storage | null,
+  KA: Int32Array,
+  gt: Storage | null,
+  KB: Int32Array,
+): void {
+  const A = a.data;
+  const B = b.data;
+  const oa = a.offset;
+  const ob = b.offset;
+  if (IA === identity && IB === identity && KA === identity && KB === identity && !G) {
+    // Matched operands (the usual case): no index maps to read, each entry written once.
+    for (let k = 0; k < n; k++) {
+      const v = r(r(r(2 * r(A[oa + k] - B[ob + k])) * scale) * g0);
+      if (gi) gi[k] = v;
+      if (gt) gt[k] = 0 - v; // as `0 -= v`: +0, never −0
+    }
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    const v = r(r(r(2 * r(A[oa + IA[k]] - B[ob + IB[k]])) * scale) * (G ? G[k] : g0));
+    if (gi) gi[KA[k]] += v;
+    if (gt) gt[KB[k]] -= v;
+  }
 }
 
 /**
