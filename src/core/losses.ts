@@ -171,7 +171,7 @@ function mseGrad(
     for (let k = 0; k < n; k++) {
       const v = r(r(r(2 * r(A[oa + k] - B[ob + k])) * scale) * g0);
       if (gi) gi[k] = v;
-      if (gt) gt[k] = 0 - v; // as `0 -= v`: +0, never −0
+      if (gt) gt[k] = 0 - v; // what `-=` on a zeroed array gives: +0, not −0, when v is 0
     }
     return;
   }
