@@ -321,7 +321,7 @@ export class StepStore {
 
   /** The full record of `step` when it is still kept (recent, or in the thinned older set), else undefined. */
   record(step: number): StepRecord | undefined {
-    if (step < 1 || step > this.count) return undefined;
+    if (!Number.isInteger(step) || step < 1 || step > this.count) return undefined;
     if (step > this.count - this.ringSize) {
       const slot = (step - 1) % this.ringSize;
       return this.materialize(step, this.recent.data, slot * this.width, this.recentOps[slot]);

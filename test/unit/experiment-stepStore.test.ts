@@ -123,6 +123,8 @@ test('ring and thinned older set: every kept record is the one its step produced
   assert.ok(old[old.length - 1] > 150, `old rows reach step ${old[old.length - 1]}`);
   assert.equal(store.record(0), undefined);
   assert.equal(store.record(301), undefined);
+  assert.equal(store.record(299.5), undefined);
+  assert.equal(store.record(NaN), undefined);
 });
 
 test('a step that is never committed (it failed mid-way) changes no kept record', () => {
