@@ -162,7 +162,8 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`gradient-debugger: ${printable(label)} is not a valid experiment:\n${printable(formatErrors(loaded.errors)).replace(/^/gm, '  ')}\n`);
     return 2;
   }
-  const runner = new Runner(loaded.spec, { data: loaded.data, maxRecordedSteps: a.json ? Number.MAX_SAFE_INTEGER : 2000 });
+  // --json keeps every record itself (onRecord below); the runner needs only its default recent window.
+  const runner = new Runner(loaded.spec, { data: loaded.data });
   const records: StepRecord[] = [];
   const t0 = performance.now();
   const until = Math.min(a.steps ?? runner.totalSteps, runner.totalSteps);

@@ -16,6 +16,12 @@ import { type ParamRecord, type StepRecord, type StepSummary, SUMMARY_VALUES } f
 /** Parameters bigger than this are thinned in records: a sample of values, exact norms and min/max. */
 export const PARAM_SAMPLE = 64;
 
+/**
+ * Numbers the recent ring may hold (128 MB; the thinned older set holds as many again): a model with many wide
+ * layers keeps fewer full records rather than exhausting the extension host's memory.
+ */
+export const MAX_DETAIL_VALUES = 16_000_000;
+
 /** What the diagnostics read of a step: a StepRecord fits, and so does the store's reused view. */
 export interface ObservedStep {
   step: number;
@@ -114,7 +120,8 @@ export class StepStore {
   /** Steps held in `older`, ascending, row i ↔ olderSteps[i]. */
   private olderSteps: number[] = [];
   private olderStride = 1;
-  private readonly ringSize: number;
+  /** How many recent steps keep their full record: maxRecordedSteps, or fewer for a very wide model. */
+  readonly ringSize: number;
   /** Steps committed so far. */
   count = 0;
   /** The last committed step, as the diagnostics read it. Reused: valid until the next commit. */
@@ -125,6 +132,7 @@ export class StepStore {
     private readonly optimizer: Optimizer,
     maxFull: number,
     maxSteps: number,
+    detailBudget = MAX_DETAIL_VALUES,
   ) {
     let at = STEP_CELLS;
     let sAt = S_CELLS;
@@ -166,7 +174,7 @@ export class StepStore {
     }
     this.width = at;
     this.sWidth = sAt;
-    this.ringSize = Math.max(1, Math.min(maxFull, maxSteps));
+    this.ringSize = Math.max(1, Math.min(maxFull, maxSteps, Math.floor(detailBudget / this.width)));
     this.pending = new Float64Array(this.width);
     this.recent = new Rows(this.width, this.ringSize);
     // The thinned set holds up to ringSize + 1 rows before its stride doubles.

@@ -141,3 +141,21 @@ test('a step that is never committed (it failed mid-way) changes no kept record'
   assert.equal(store.count, 2);
   assert.equal(store.record(3), undefined);
 });
+
+test('state slots follow the hyperparameters, and a model too wide for the budget keeps fewer full records', () => {
+  const w = param('w', Array.from({ length: 100 }, () => 1), [100]);
+  // Plain SGD has no state at all; with momentum, a momentum_buffer.
+  assert.deepEqual(new SGD([w], { lr: 0.1 }).stateKeys, []);
+  assert.deepEqual(new SGD([w], { lr: 0.1, momentum: 0.5 }).stateKeys, ['momentum_buffer']);
+  assert.deepEqual(new RMSprop([w]).stateKeys, ['step', 'square_avg']);
+  assert.deepEqual(new RMSprop([w], { momentum: 0.9, centered: true }).stateKeys, ['step', 'square_avg', 'momentum_buffer', 'grad_avg']);
+  const opt = new SGD([w], { lr: 0.1 });
+  // A row: 5 step cells + value, grad flag, grad, update samples (64 each) and 5 scalars = 203 numbers.
+  assert.equal(new StepStore([w], opt, 2000, 3000).ringSize, 2000);
+  assert.equal(new StepStore([w], opt, 2000, 3000, 203 * 10).ringSize, 10);
+  assert.equal(new StepStore([w], opt, 2000, 3000, 100).ringSize, 1, 'always at least the last step');
+  const store = new StepStore([w], opt, 2000, 3000, 203 * 10);
+  for (let k = 1; k <= 30; k++) step(store, opt, [w], [Array.from({ length: 100 }, () => k)], k);
+  for (let k = 21; k <= 30; k++) assert.equal(store.record(k)?.params.w.grad?.[0], k, `recent step ${k}`);
+  assert.equal(store.summary(1).params.w.values.length, 8, 'every step keeps its scalars');
+});

@@ -22,7 +22,8 @@ export interface AdamOptions {
  */
 export class Adam extends Optimizer {
   readonly type: string;
-  readonly stateKeys = ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] as const;
+  // (Field initialisers run after super(), so this.hyper is there.)
+  readonly stateKeys = ['step', 'exp_avg', 'exp_avg_sq', ...(this.hyper.amsgrad ? ['max_exp_avg_sq'] : [])];
   constructor(params: Tensor[], o: AdamOptions = {}, readonly decoupled = false) {
     const betas = o.betas ?? [0.9, 0.999];
     super(params, { lr: o.lr ?? 1e-3, beta1: betas[0], beta2: betas[1], eps: o.eps ?? 1e-8, weight_decay: o.weight_decay ?? (decoupled ? 1e-2 : 0), amsgrad: o.amsgrad ?? false });

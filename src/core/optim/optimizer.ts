@@ -11,7 +11,10 @@ export abstract class Optimizer {
 
   abstract readonly type: string;
 
-  /** Every state key `update` may create, in the order it creates them (step records lay state out by it). */
+  /**
+   * Every state key `update` may create with these hyperparameters, in the order it creates them (step records
+   * lay state out by it, so a key left out here would be missing from them; one too many only costs space).
+   */
   abstract readonly stateKeys: readonly string[];
 
   /** One update of every parameter that has a gradient. */

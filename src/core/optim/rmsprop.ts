@@ -20,7 +20,8 @@ export interface RmspropOptions {
  */
 export class RMSprop extends Optimizer {
   readonly type = 'rmsprop';
-  readonly stateKeys = ['step', 'square_avg', 'momentum_buffer', 'grad_avg'] as const;
+  // (Field initialisers run after super(), so this.hyper is there.)
+  readonly stateKeys = ['step', 'square_avg', ...(this.hyper.momentum !== 0 ? ['momentum_buffer'] : []), ...(this.hyper.centered ? ['grad_avg'] : [])];
   constructor(params: Tensor[], o: RmspropOptions = {}) {
     super(params, { lr: o.lr ?? 0.01, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weight_decay: o.weight_decay ?? 0, momentum: o.momentum ?? 0, centered: o.centered ?? false });
   }

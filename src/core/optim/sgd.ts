@@ -19,7 +19,8 @@ export interface SgdOptions {
  */
 export class SGD extends Optimizer {
   readonly type = 'sgd';
-  readonly stateKeys = ['momentum_buffer'] as const;
+  // (Field initialisers run after super(), so this.hyper is there.)
+  readonly stateKeys = this.hyper.momentum !== 0 ? ['momentum_buffer'] : [];
   constructor(params: import('../tensor').Tensor[], o: SgdOptions) {
     const h = { lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weight_decay: o.weight_decay ?? 0, nesterov: o.nesterov ?? false };
     if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) throw new Error('Nesterov momentum requires a momentum and zero dampening');
