@@ -171,7 +171,8 @@ function mseGrad(
     for (let k = 0; k < n; k++) {
       const v = r(r(r(2 * r(A[oa + k] - B[ob + k])) * scale) * g0);
       if (gi) gi[k] = v;
-      if (gt) gt[k] = 0 - v; // what `-=` on a zeroed array gives: +0, not −0, when v is 0
+      // ATen differentiates the target as 2·(b − a), not −(2·(a − b)): they differ only in the sign of a zero.
+      if (gt) gt[k] = r(r(r(2 * r(B[ob + k] - A[oa + k])) * scale) * g0);
     }
     return;
   }

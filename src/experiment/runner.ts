@@ -116,7 +116,9 @@ export class Runner {
     const n = this.data.x.shape[0];
     this.stepsPerEpoch = Math.ceil(n / spec.training.batchSize);
     this.totalSteps = this.stepsPerEpoch * spec.training.epochs;
-    this.maxRecordedSteps = Math.max(1, opts.maxRecordedSteps ?? 2000);
+    const m = opts.maxRecordedSteps ?? 2000;
+    // Whole steps only (the store's ring is indexed by it); NaN falls back to the default.
+    this.maxRecordedSteps = Number.isNaN(m) ? 2000 : Math.max(1, Math.floor(m));
     this.init();
   }
 
@@ -255,8 +257,9 @@ export class Runner {
     return out;
   }
 
-  /** The loss of `step` (1-based), without making summary objects. */
+  /** The loss of `step` (1-based, a step already taken), without making summary objects. */
   lossAt(step: number): number {
+    if (!Number.isInteger(step) || step < 1 || step > this.stepCount) throw new RangeError(`no step ${step}: the run has taken ${this.stepCount}`);
     return this.store.loss(step);
   }
 

@@ -21,6 +21,11 @@ export const MAX_DATA_VALUES = 20_000_000;
 export const MAX_PARAMETERS = 1_000_000;
 /** Multiply-adds of the whole run (steps × batch rows × weights): about a few minutes of CPU. */
 export const MAX_WORK = 2e10;
+/**
+ * Steps × parameter tensors: every step keeps each tensor's first values and norms for the charts, and the panel
+ * holds them as objects (~150 bytes each), so 5 000 000 is about 0.75 GB in the extension host.
+ */
+export const MAX_HISTORY = 5_000_000;
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 function validator() {
@@ -182,8 +187,11 @@ function semanticErrors(spec: ExperimentSpec): SpecError[] {
     if (steps > MAX_TOTAL_STEPS) errs.push({ path: 'training.epochs', message: `${spec.training.epochs} epochs × ${Math.ceil(rows / bs)} batches = ${steps.toLocaleString('en-US')} steps; at most ${MAX_TOTAL_STEPS.toLocaleString('en-US')}` });
     else {
       const work = spec.training.epochs * rows * weights;
+      const tensors = Object.values(spec.model.layers).reduce((t, l) => t + (l.bias === false ? 1 : 2), 0);
       if (work > MAX_WORK)
         errs.push({ path: 'training.epochs', message: `${spec.training.epochs} epochs over ${rows.toLocaleString('en-US')} rows with ${weights.toLocaleString('en-US')} weights is ~${work.toExponential(1)} multiply-adds; at most ${MAX_WORK.toExponential(0)} (a few minutes of CPU): use fewer epochs, rows or units` });
+      else if (steps * tensors > MAX_HISTORY)
+        errs.push({ path: 'training.epochs', message: `${steps.toLocaleString('en-US')} steps × ${tensors} parameter tensors = ${(steps * tensors).toLocaleString('en-US')} entries of history (every step keeps each tensor's first values and norms for the charts); at most ${MAX_HISTORY.toLocaleString('en-US')}: use fewer epochs, a larger batch or fewer layers` });
     }
   }
   if (spec.loss.type === 'huber' && spec.loss.beta !== undefined) errs.push({ path: 'loss.beta', message: 'belongs to smooth_l1; huber takes delta' });

@@ -135,3 +135,18 @@ test('grad accumulates across backward() calls until zeroGrad, like PyTorch (1.1
   grad();
   assert.deepEqual(w.grad!.toArray(), once);
 });
+
+test('matched MSE gradients carry the sign of zero that PyTorch gives (input: 2·(a − b), target: 2·(b − a))', () => {
+  // torch 1.13: x = [-0., 1, 0, 2], t = [0., 1, 0, 1], both requiring grad, F.mse_loss(x, t).backward() gives
+  // x.grad = [-0.0, 0.0, 0.0, 0.5] and t.grad = [0.0, 0.0, 0.0, -0.5].
+  for (const dtype of ['float32', 'float64'] as const) {
+    const x = Tensor.from([-0, 1, 0, 2], dtype);
+    const t = Tensor.from([0, 1, 0, 1], dtype);
+    x.requiresGrad = true;
+    t.requiresGrad = true;
+    backward(losses.mseLoss(x, t));
+    assert.ok(Object.is(x.grad!.toArray()[0], -0), `${dtype} x.grad[0] is −0`);
+    assert.deepEqual(x.grad!.toArray().map((v) => [v, Object.is(v, -0)]), [[-0, true], [0, false], [0, false], [0.5, false]]);
+    assert.deepEqual(t.grad!.toArray().map((v) => [v, Object.is(v, -0)]), [[0, false], [0, false], [0, false], [-0.5, false]]);
+  }
+});

@@ -149,6 +149,14 @@ add('squeeze dim 12', mutated('model.forward[1].dim', 12), 'model.forward[1].dim
 add('10^9 samples', mutated('data.samples', 1e9), 'data.samples', /expected a number <= 10000000, got number 1000000000/);
 add('5 million samples × 20 features', mutated('data', { ...(base.data as object), samples: 5_000_000, features: 20, weights: Array(20).fill(1) }), 'data.samples', /too much data; at most 20,000,000 values/);
 add('epochs × batches too many steps', mutated('training', { epochs: 100000, batchSize: 1 }), 'training.epochs', /100000 epochs × 10000 batches = 1,000,000,000 steps; at most 500,000/);
+{
+  // 63 chained layers with biases (126 parameter tensors) at batch 1 for 50 epochs: 500 000 steps, cheap to compute
+  // but 63 million entries of chart history.
+  const layers: { [k: string]: Json } = { l0: { type: 'linear', in: 2, out: 1 } };
+  for (let i = 1; i < 63; i++) layers[`l${i}`] = { type: 'linear', in: 1, out: 1 };
+  const deep = JSON.parse(mutated('model', { layers, forward: Object.keys(layers) }));
+  add('history too large: 500 000 steps × 126 parameter tensors', mutated('training', { epochs: 50, batchSize: 1 }, deep), 'training.epochs', /500,000 steps × 126 parameter tensors = 63,000,000 entries of history .*at most 5,000,000/);
+}
 add('work too large: 2000 epochs of 10000 rows through 2×4096 + 4096×1 weights', mutated('training.epochs', 2000, JSON.parse(mutated('model', { layers: { a: { type: 'linear', in: 2, out: 4096 }, b: { type: 'linear', in: 4096, out: 1 } }, forward: ['a', 'b', { op: 'squeeze', dim: -1 }] }))), 'training.epochs', /multiply-adds; at most 2e\+10/);
 add('too many parameters', mutated('model', { layers: { a: { type: 'linear', in: 2, out: 4096 }, b: { type: 'linear', in: 4096, out: 4096 }, c: { type: 'linear', in: 4096, out: 1 } }, forward: ['a', 'b', 'c'] }), 'model.layers', /16,?\d{3},?\d{3} parameters in all; at most 1,000,000/);
 add('a layer named like an Object method', mutated('model.forward', ['toString', { op: 'squeeze', assign: false }]), 'model.forward[0]', /unknown layer "toString"; the layers are "layer1"/);

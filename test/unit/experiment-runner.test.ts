@@ -242,3 +242,19 @@ test('shuffle is seeded: the same order twice, NumPy\'s np.random.shuffle order,
     assert.ok(Math.abs(total - all) < 1e-6 * Math.abs(all) + 1e-6, `epoch ${e}: ${total} vs ${all}`);
   }
 });
+
+test('maxRecordedSteps is taken as whole steps (1.5 → 1, NaN → the default 2000); lossAt refuses steps not taken', () => {
+  const whole = runner('seed-broadcast', short(1));
+  whole.runSync(20);
+  for (const [max, kept] of [[1.5, 1], [NaN, 20], [0, 1]] as const) {
+    const r = runner('seed-broadcast', short(1), { maxRecordedSteps: max });
+    r.runSync(20);
+    assert.equal(r.stepCount, 20);
+    assert.deepEqual(r.summaries, whole.summaries, `summaries with maxRecordedSteps ${max}`);
+    const full = Array.from({ length: 20 }, (_, i) => r.record(i + 1)!).filter((x) => x.complete);
+    assert.equal(full.filter((x) => x.record.step > 20 - kept).length, kept, `recent full records with maxRecordedSteps ${max}`);
+    assert.deepEqual(r.record(20), whole.record(20));
+  }
+  assert.equal(whole.lossAt(20), whole.summaries[19].loss);
+  for (const bad of [0, 21, 1.5, NaN]) assert.throws(() => whole.lossAt(bad), /no step .*: the run has taken 20/);
+});
