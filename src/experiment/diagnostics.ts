@@ -80,10 +80,14 @@ export function discardedDiagnosis(r: OpRecord, step: number, opIndex: number): 
   };
 }
 
+/** Losses are compared as means of this many consecutive steps when judging divergence. */
+const DIVERGENCE_WINDOW = 10;
+
 export class DiagnosticsEngine {
   private found = new Map<DiagnosisCode, Diagnosis>();
   private losses: number[] = [];
-  private minLoss = Infinity;
+  /** The lowest mean of DIVERGENCE_WINDOW consecutive losses so far. */
+  private minWindowMean = Infinity;
   private firstGradNorm = new Map<string, number>();
   private smallGradRun = new Map<string, number>();
   private predRatio: number[] = [];
@@ -106,7 +110,6 @@ export class DiagnosticsEngine {
   /** Looks at one step; returns true when the run must stop (divergence). */
   observe(r: ObservedStep): boolean {
     this.losses.push(r.loss);
-    if (r.loss < this.minLoss) this.minLoss = r.loss;
     // The runner hands over the very same trace array while the ops and shapes repeat: look at each trace once.
     if (r.ops !== this.checkedOps && (r.step === 1 || !this.found.has('loss-broadcast') || !this.found.has('discarded-result'))) {
       this.checkedOps = r.ops;
@@ -209,10 +212,25 @@ export class DiagnosticsEngine {
     }
     const L = this.losses;
     const n = L.length;
-    const minSoFar = this.minLoss;
-    const growing = n >= 10 && L[n - 1] > 1e6 * Math.max(minSoFar, 1e-30) && L.slice(-5).every((v, i, a) => i === 0 || v > a[i - 1]);
+    // Growth is judged on window means, not single losses: with small batches one batch's loss can be a million
+    // times another's while training goes well (batch size 1 was stopped as "diverged" on single losses).
+    const W = DIVERGENCE_WINDOW;
+    let mNow = NaN;
+    if (n >= W) {
+      let t = 0;
+      for (let i = n - W; i < n; i++) t += L[i];
+      mNow = t / W;
+    }
+    const minBefore = this.minWindowMean;
+    let growing = n > W && mNow > 1e6 * Math.max(minBefore, 1e-30);
+    for (let i = n - 4; growing && i < n; i++) growing = L[i] > L[i - 1];
+    if (mNow < this.minWindowMean) this.minWindowMean = mNow;
     if (Number.isFinite(r.loss) && !bad && !growing) return false;
-    const what = !Number.isFinite(r.loss) ? `the loss became ${r.loss}` : bad ? `${bad} became non-finite` : `the loss grew to ${fmt(r.loss)}, ${fmt(r.loss / minSoFar)}× its lowest value, rising every step`;
+    const what = !Number.isFinite(r.loss)
+      ? `the loss became ${r.loss}`
+      : bad
+        ? `${bad} became non-finite`
+        : `the loss grew to ${fmt(r.loss)}, rising every step; its mean over the last ${W} steps is ${fmt(mNow / minBefore)}× its lowest ${W}-step mean`;
     const badData = this.nonFiniteData();
     if (badData) {
       this.add({

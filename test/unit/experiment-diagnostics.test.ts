@@ -339,3 +339,18 @@ test('what-if unscaled-features: standardizing the unscaled preset lowers its fi
 test('every DiagnosisCode was triggered by a test above', () => {
   assert.deepEqual(ALL_CODES.filter((c) => !covered.has(c)), []);
 });
+
+test('batch size 1: single losses spanning many orders of magnitude are not a divergence (judged on 10-step means)', () => {
+  const r = ran('seed-fixed', (s) => {
+    s.training.batchSize = 1;
+    s.training.epochs = 1;
+  });
+  assert.equal(r.state, 'done');
+  assert.equal(r.stepCount, 10_000);
+  absent(r, 'divergence');
+  // The case that used to stop it: some single loss is over a million times the lowest one.
+  const L = r.summaries.map((s) => s.loss);
+  const lowest = Math.min(...L);
+  assert.ok(L.some((x) => x > 1e6 * lowest), `largest/lowest single loss ${Math.max(...L) / lowest}`);
+  assert.ok(L.slice(-100).reduce((a, b) => a + b) / 100 < 0.1 * L[0], 'and it trains');
+});
