@@ -23,9 +23,7 @@ import { applyFix } from './fixes';
 import { Model, StepError } from './model';
 import type { Diagnosis, DiagnosisCode, ParamRecord, StepRecord, StepSummary, WhatIf } from './records';
 import type { ExperimentSpec } from './spec';
-import { type BatchStats, PARAM_SAMPLE, StepStore } from './stepStore';
-
-export { PARAM_SAMPLE };
+import { type BatchStats, StepStore } from './stepStore';
 
 /** Loss elements one step may compute element by element. */
 export const MAX_LOSS_ELEMENTS = 20_000_000;
