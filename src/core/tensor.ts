@@ -14,7 +14,8 @@ export const roundFn = (dtype: DType): ((x: number) => number) => (dtype === 'fl
  * Zeroed storage for `n` elements. A typed array over 64 bytes gets its own off-heap buffer, which V8 makes in
  * ~0.8 µs against ~25 ns for a view on an existing buffer; a training step makes several, so mid-sized arrays
  * are carved from a shared slab instead. Slab memory is never handed out twice (views start zeroed) and a
- * slab is freed with the last view on it.
+ * slab is freed with the last view on it, so a long-lived small tensor (a parameter, a small dataset) keeps at
+ * most its one 256 KB slab alive.
  */
 export function allocate(dtype: DType, n: number): Storage {
   const bytes = n * (dtype === 'float32' ? 4 : 8);
