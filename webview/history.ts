@@ -4,6 +4,7 @@
  * (StepsMessage), so a batch is stored with one typed-array loop per column.
  */
 import type { StepsMessage } from '../src/protocol';
+import { indexOfSorted } from '../src/sortedSearch';
 import { BlockIndex } from './decimate';
 
 /** What History reads of a `steps` message. */
@@ -127,16 +128,8 @@ export class History {
 
   /** Index of `step` in the columns, or -1. Steps are increasing, so a binary search does. */
   indexOf(step: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
     const d = this.steps.data;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (d[mid] === step) return mid;
-      if (d[mid] < step) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return indexOfSorted(this.length, step, (k) => d[k]);
   }
 
   get firstStep(): number {

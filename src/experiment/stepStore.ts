@@ -11,6 +11,7 @@
 import type { Optimizer } from '../core/optim/optimizer';
 import type { Storage, Tensor } from '../core/tensor';
 import type { OpRecord } from '../core/trace';
+import { indexOfSorted } from '../sortedSearch';
 import { type ParamRecord, type StepRecord, type StepSummary, SUMMARY_VALUES } from './records';
 
 /** Parameters bigger than this are thinned in records: a sample of values, exact norms and min/max. */
@@ -334,7 +335,8 @@ export class StepStore {
       const slot = (step - 1) % this.ringSize;
       return this.materialize(step, this.recent.data, slot * this.width, this.recentOps[slot]);
     }
-    const i = binarySearch(this.olderSteps, step);
+    const older = this.olderSteps;
+    const i = indexOfSorted(older.length, step, (k) => older[k]);
     return i < 0 ? undefined : this.materialize(step, this.older.data, i * this.width, this.olderOps[i]);
   }
 
@@ -378,16 +380,4 @@ export class StepStore {
       lr: D[o + LR],
     };
   }
-}
-
-function binarySearch(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m] === x) return m;
-    if (a[m] < x) lo = m + 1;
-    else hi = m - 1;
-  }
-  return -1;
 }

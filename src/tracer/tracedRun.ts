@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import type { ControlAction, RunInfo, RunState } from '../protocol';
 import { summarize, type Diagnosis, type StepRecord, type StepSummary } from '../experiment/records';
 import type { OpRecord } from '../core/trace';
+import { indexOfSorted } from '../sortedSearch';
 import { SourceEvents, type Disposable, type RunSource, type RunSourceEvent } from '../extension/runSource';
 import type { EndMessage, HelloMessage, TraceMessage } from './messages';
 import { TraceProcess, type TraceExit, type TraceProcessOptions } from './traceProcess';
@@ -156,17 +157,9 @@ export class TracedRun implements RunSource {
   // ---------------------------------------------------------------------------------------------------------
 
   private summaryOf(step: number): StepSummary | undefined {
-    // summaries are in step order: binary search.
     const a = this.summaries;
-    let lo = 0;
-    let hi = a.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (a[mid].step === step) return a[mid];
-      if (a[mid].step < step) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+    const i = indexOfSorted(a.length, step, (k) => a[k].step);
+    return i < 0 ? undefined : a[i];
   }
 
   private note(s: string): void {
