@@ -99,13 +99,7 @@ class SourceFile:
         for call in self._calls_on_line(line):
             if len(call.args) < 2:
                 continue
-            arg = call.args[which]
-            text = self.segment(arg)
-            if text is None:
-                return None
-            atom = isinstance(arg, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
-            new = f"{text}.squeeze(-1)" if atom else f"({text}).squeeze(-1)"
-            return dict(self.span(arg), editText=new, argText=text)
+            return self._squeeze_edit(call.args[which])
         return None
 
     def sub_operand_edit(self, line, which):
@@ -114,16 +108,19 @@ class SourceFile:
             return None
         subs = [n for n in ast.walk(self.tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)
                 and n.lineno <= line <= n.end_lineno]
-        subs.sort(key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))
-        for sub in subs:
-            arg = sub.left if which == 0 else sub.right
-            text = self.segment(arg)
-            if text is None:
-                return None
-            atom = isinstance(arg, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
-            new = f"{text}.squeeze(-1)" if atom else f"({text}).squeeze(-1)"
-            return dict(self.span(arg), editText=new, argText=text)
-        return None
+        if not subs:
+            return None
+        sub = min(subs, key=lambda n: (n.end_lineno - n.lineno, n.end_col_offset - n.col_offset))  # the innermost
+        return self._squeeze_edit(sub.left if which == 0 else sub.right)
+
+    def _squeeze_edit(self, arg):
+        """Edit turning expression `arg` into `arg.squeeze(-1)` (parenthesised unless it is an atom)."""
+        text = self.segment(arg)
+        if text is None:
+            return None
+        atom = isinstance(arg, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
+        new = f"{text}.squeeze(-1)" if atom else f"({text}).squeeze(-1)"
+        return dict(self.span(arg), editText=new, argText=text)
 
     def receiver_of(self, line, method):
         """Source text of `recv` in `recv.method(...)` on `line`, e.g. the optimizer of `optimizer.step()`."""
